@@ -1,0 +1,590 @@
+"""Plumbing shared by the mnist-from-scratch notebooks.
+
+The teaching code (layers, losses, training loops) lives in the notebooks. This
+module holds what every notebook needs but nobody wants to read twice:
+
+* :func:`fetch_mnist` downloads the four MNIST files into a local cache, trying
+  mirrors in order and checking each file's size and SHA-256 digest;
+* :func:`load_mnist` decodes them into NumPy arrays, validating the IDX headers;
+* :func:`record_result` saves a notebook's headline figures under ``results/``;
+* a few plots: :func:`plot_digits`, :func:`plot_history`,
+  :func:`plot_confusion_matrix`, and :func:`log_epoch` for one line per epoch.
+
+Environment variables
+---------------------
+MNIST_MIRROR
+    A mirror tried before the public ones: an ``http(s)://`` URL of a folder
+    holding the four ``.gz`` files, or a local folder path (for classrooms and
+    air-gapped machines).
+MNIST_DATA_DIR
+    Where the downloaded files are cached (default: ``_data/`` in the project).
+MNIST_RESULTS_DIR
+    Where :func:`record_result` writes (default: ``results/`` in the project).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+MIRROR_ENV = "MNIST_MIRROR"
+DATA_DIR_ENV = "MNIST_DATA_DIR"
+RESULTS_DIR_ENV = "MNIST_RESULTS_DIR"
+
+DEFAULT_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+#: The four canonical files: name -> (size in bytes, SHA-256 digest).
+MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": (
+        9_912_422,
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        28_881,
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        1_648_877,
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        4_542,
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ),
+}
+
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+IMAGE_SIDE = 28
+
+CHUNK_SIZE = 64 * 1024
+
+
+class DownloadError(RuntimeError):
+    """Raised when a file cannot be had intact from any mirror."""
+
+
+# --------------------------------------------------------------------------
+# Download
+# --------------------------------------------------------------------------
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """Return the cache folder: ``path``, else ``$MNIST_DATA_DIR``, else ``_data/``."""
+    chosen = path or os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "_data"
+    return Path(chosen).expanduser()
+
+
+def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
+    """Return the mirrors to try, in order.
+
+    Parameters
+    ----------
+    mirrors
+        Mirrors to use instead of the public defaults. The one named by
+        ``$MNIST_MIRROR``, if set, always comes first.
+    """
+    chosen = list(DEFAULT_MIRRORS if mirrors is None else mirrors)
+    own = os.environ.get(MIRROR_ENV, "").strip()
+    if own:
+        chosen = [own] + [m for m in chosen if m != own]
+    return chosen
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Return the hex SHA-256 digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(CHUNK_SIZE), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_file(path: str | os.PathLike, name: str) -> str | None:
+    """Compare a file with the canonical size and digest of ``name``.
+
+    Returns
+    -------
+    str or None
+        ``None`` when the file is intact, else what is wrong with it.
+    """
+    size, digest = MNIST_FILES[name]
+    actual_size = os.path.getsize(path)
+    if actual_size != size:
+        kind = "truncated" if actual_size < size else "too long"
+        return f"{kind}: {actual_size:,} bytes, expected {size:,}"
+    actual_digest = sha256_of(path)
+    if actual_digest != digest:
+        return f"checksum mismatch: SHA-256 {actual_digest}, expected {digest}"
+    return None
+
+
+def _progress(label: str, done: int, total: int, width: int = 30) -> None:
+    """Redraw a one-line text progress bar on stdout."""
+    filled = width * done // total if total else width
+    bar = "#" * filled + "." * (width - filled)
+    end = "\n" if done >= total else ""
+    print(f"\r{label:<28} [{bar}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB", end=end)
+    sys.stdout.flush()
+
+
+def _copy_from_mirror(
+    mirror: str,
+    name: str,
+    target: Path,
+    timeout: tuple[float, float],
+    progress: bool,
+) -> None:
+    """Copy ``mirror/name`` into the open path ``target`` (a URL or a folder)."""
+    size = MNIST_FILES[name][0]
+    if not re.match(r"^https?://", mirror):
+        source = Path(mirror).expanduser() / name
+        if not source.is_file():
+            raise FileNotFoundError(f"no file {source}")
+        shutil.copyfile(source, target)
+        return
+    url = mirror.rstrip("/") + "/" + name
+    with requests.get(url, stream=True, timeout=timeout) as response:
+        response.raise_for_status()
+        done = 0
+        with open(target, "wb") as out:
+            for chunk in response.iter_content(CHUNK_SIZE):
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    _progress(name, min(done, size), size)
+        if progress and done < size:
+            print()
+
+
+def _describe(error: Exception) -> str:
+    """Say in a few words why a download failed."""
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code} {error.response.reason}"
+    if isinstance(error, requests.Timeout):
+        return f"timed out ({error.__class__.__name__})"
+    if isinstance(error, requests.ConnectionError):
+        return f"connection failed ({error.__class__.__name__})"
+    return f"{error.__class__.__name__}: {error}"
+
+
+def _fetch_one(
+    name: str,
+    folder: Path,
+    mirrors: Sequence[str],
+    timeout: tuple[float, float],
+    progress: bool,
+) -> Path:
+    """Make sure one intact file is in ``folder``; return its path."""
+    path = folder / name
+    if path.is_file():
+        problem = check_file(path, name)
+        if problem is None:
+            return path
+        print(f"Cached {path} is bad ({problem}); fetching it again.", file=sys.stderr)
+    failures = []
+    for mirror in mirrors:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            _copy_from_mirror(mirror, name, temp, timeout, progress)
+            problem = check_file(temp, name)
+            if problem is None:
+                temp.chmod(0o644)
+                os.replace(temp, path)
+                return path
+            failures.append(f"  {mirror}: {problem}")
+        except (requests.RequestException, OSError) as error:
+            failures.append(f"  {mirror}: {_describe(error)}")
+        finally:
+            temp.unlink(missing_ok=True)
+    size, digest = MNIST_FILES[name]
+    raise DownloadError(
+        f"Could not get an intact copy of {name} from any mirror:\n"
+        + "\n".join(failures)
+        + f"\nTo fix it: check your connection, or set {MIRROR_ENV} to a mirror URL or a "
+        f"folder holding the MNIST files, or place {name} by hand in {folder} "
+        f"({size:,} bytes, SHA-256 {digest})."
+    )
+
+
+def fetch_mnist(
+    folder: str | os.PathLike | None = None,
+    mirrors: Sequence[str] | None = None,
+    timeout: tuple[float, float] = (5.0, 30.0),
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Make sure the four MNIST ``.gz`` files are cached, intact; download what is missing.
+
+    A cached file with the right digest is used without touching the network.
+    A cached file with a wrong size or digest is reported and fetched again.
+    Each download goes to a temporary file that replaces the cached one only
+    after its size and SHA-256 digest check out, so a good file is never lost.
+
+    Parameters
+    ----------
+    folder
+        The cache folder (default: :func:`data_dir`).
+    mirrors
+        Base URLs or folders to try in order (default: ``$MNIST_MIRROR``, then
+        :data:`DEFAULT_MIRRORS`).
+    timeout
+        Connect and read timeouts in seconds, for each request.
+    progress
+        Whether to draw a progress bar for each download.
+
+    Returns
+    -------
+    dict
+        File name -> path of the intact cached file.
+
+    Raises
+    ------
+    DownloadError
+        When no mirror gives an intact file; the message lists each mirror
+        and why it failed, and how to place the files by hand.
+    """
+    target = data_dir(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    chosen = mirror_list(mirrors)
+    return {name: _fetch_one(name, target, chosen, timeout, progress) for name in MNIST_FILES}
+
+
+# --------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------
+
+
+def decode_idx(raw: bytes, name: str, magic: int) -> np.ndarray:
+    """Decode the bytes of an uncompressed IDX file of unsigned bytes.
+
+    Parameters
+    ----------
+    raw
+        The whole file, header included.
+    name
+        The file's name, used in error messages.
+    magic
+        The expected magic number: 2051 (images) or 2049 (labels).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 784)`` uint8 images, or ``(n,)`` uint8 labels.
+
+    Raises
+    ------
+    ValueError
+        When the header or the payload length is not what MNIST has.
+    """
+    ndim = 3 if magic == IMAGES_MAGIC else 1
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise ValueError(
+            f"{name}: only {len(raw)} bytes, too short for an IDX header "
+            f"({header_size} bytes); delete the file and fetch it again."
+        )
+    found_magic = int.from_bytes(raw[:4], "big")
+    if found_magic != magic:
+        raise ValueError(
+            f"{name}: magic number {found_magic}, expected {magic} "
+            f"({'images' if magic == IMAGES_MAGIC else 'labels'}); this is not "
+            "the right IDX file, delete it and fetch it again."
+        )
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    if ndim == 3 and dims[1:] != [IMAGE_SIDE, IMAGE_SIDE]:
+        raise ValueError(
+            f"{name}: images are {dims[1]}x{dims[2]}, expected {IMAGE_SIDE}x{IMAGE_SIDE}."
+        )
+    expected = int(np.prod(dims))
+    payload = len(raw) - header_size
+    if payload != expected:
+        raise ValueError(
+            f"{name}: header promises {expected:,} bytes of data "
+            f"({' x '.join(map(str, dims))}) but the file holds {payload:,}; "
+            "delete it and fetch it again."
+        )
+    array = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
+    return array.reshape(dims[0], -1) if ndim == 3 else array
+
+
+def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
+    """Read and decode one gzipped IDX file (see :func:`decode_idx`)."""
+    path = Path(path)
+    try:
+        with gzip.open(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(
+            f"{path.name}: not a valid gzip stream ({error}); delete it and fetch it again."
+        ) from error
+    return decode_idx(raw, path.name, magic)
+
+
+def load_mnist(
+    folder: str | os.PathLike | None = None, fetch: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return MNIST as ``x_train, y_train, x_test, y_test``.
+
+    Images are ``(n, 784)`` uint8 arrays with values 0-255, labels ``(n,)``
+    uint8 arrays with values 0-9: 60,000 training and 10,000 test images.
+
+    Parameters
+    ----------
+    folder
+        The cache folder (default: :func:`data_dir`).
+    fetch
+        Whether to call :func:`fetch_mnist` first (checking digests, and
+        downloading what is missing). With ``False`` the files are only read.
+    """
+    folder = data_dir(folder)
+    if fetch:
+        fetch_mnist(folder, progress=True)
+    x_train = read_idx_gz(folder / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)
+    y_train = read_idx_gz(folder / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)
+    x_test = read_idx_gz(folder / "t10k-images-idx3-ubyte.gz", IMAGES_MAGIC)
+    y_test = read_idx_gz(folder / "t10k-labels-idx1-ubyte.gz", LABELS_MAGIC)
+    return x_train, y_train, x_test, y_test
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+REQUIRED_METRICS = ("model", "test_accuracy", "parameters", "train_seconds", "seed", "train_size")
+
+
+def machine() -> str:
+    """Describe this machine in one line: CPU, cores, OS, Python and NumPy."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        if found:
+            cpu = found.group(1).strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}"
+    )
+
+
+def results_dir() -> Path:
+    """Return where results go: ``$MNIST_RESULTS_DIR``, else ``results/``."""
+    return Path(os.environ.get(RESULTS_DIR_ENV) or PROJECT_ROOT / "results")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def record_result(notebook: str, **metrics: object) -> Path:
+    """Save one model's headline figures as JSON under ``results/``.
+
+    Parameters
+    ----------
+    notebook
+        The notebook's file name without extension, e.g. ``"03-deep-learning-on-mnist"``.
+    **metrics
+        At least ``model`` (a short description), ``test_accuracy`` (a fraction
+        in [0, 1]), ``parameters``, ``train_seconds``, ``seed`` and
+        ``train_size``. The machine is added.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written: ``results/<notebook>--<model>.json``.
+    """
+    missing = [key for key in REQUIRED_METRICS if key not in metrics]
+    if missing:
+        raise ValueError(f"record_result({notebook!r}) needs {', '.join(missing)}")
+    accuracy = float(metrics["test_accuracy"])
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"test_accuracy must be a fraction in [0, 1], got {accuracy}")
+    record = {"notebook": notebook, **_plain(metrics), "machine": machine()}
+    folder = results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook}--{_slug(str(metrics['model']))}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def _plain(metrics: Mapping[str, object]) -> dict[str, object]:
+    """Turn NumPy scalars into plain Python numbers for JSON."""
+    return {key: value.item() if hasattr(value, "item") else value for key, value in metrics.items()}
+
+
+def load_results(folder: str | os.PathLike | None = None) -> list[dict]:
+    """Return every recorded result, sorted by notebook then file name."""
+    folder = Path(folder) if folder else results_dir()
+    return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+
+
+def results_table(results: Iterable[Mapping]) -> str:
+    """Format results as a Markdown table (model, parameters, accuracy, time)."""
+    lines = [
+        "| notebook | model | parameters | test accuracy | training time | training images | seed |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['notebook']} | {r['model']} | {r['parameters']:,} | "
+            f"{100 * r['test_accuracy']:.2f}% | {r['train_seconds']:.1f} s | "
+            f"{r['train_size']:,} | {r['seed']} |"
+        )
+    machines = sorted({r["machine"] for r in results})
+    lines.append("")
+    lines.append("Measured on: " + "; ".join(machines) + "." if machines else "No results yet.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Progress and plots
+# --------------------------------------------------------------------------
+
+
+def log_epoch(epoch: int, epochs: int, seconds: float | None = None, **metrics: float) -> None:
+    """Print one line for a finished epoch, e.g. ``epoch  3/10  loss 0.2113 ...``."""
+    parts = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
+    for key, value in metrics.items():
+        parts.append(f"{key.replace('_', ' ')} {value:.4f}")
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    print("  ".join(parts), flush=True)
+
+
+def plot_digits(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray | None = None,
+    predicted: Sequence[int] | np.ndarray | None = None,
+    columns: int = 10,
+    size: float = 1.1,
+):
+    """Draw digits in a grid, titled with their labels (and predictions).
+
+    Parameters
+    ----------
+    images
+        ``(n, 784)`` or ``(n, 28, 28)`` array.
+    labels
+        True labels, shown as titles.
+    predicted
+        Predicted labels; a wrong prediction is titled in red as ``true→predicted``.
+    columns
+        Digits per row.
+    size
+        Inches per digit.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    rows = -(-len(images) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * size * 1.15))
+    for i, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap="gray_r")
+        if labels is not None and predicted is not None:
+            wrong = labels[i] != predicted[i]
+            ax.set_title(
+                f"{labels[i]}→{predicted[i]}" if wrong else f"{labels[i]}",
+                color="crimson" if wrong else "black",
+                fontsize=9,
+            )
+        elif labels is not None:
+            ax.set_title(f"{labels[i]}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None):
+    """Plot per-epoch curves: losses on the left, accuracies on the right.
+
+    Parameters
+    ----------
+    history
+        Series by name, one value per epoch. Names containing ``loss`` go to
+        the left panel, those containing ``acc`` to the right one; e.g.
+        ``{"train_loss": [...], "val_loss": [...], "train_accuracy": [...],
+        "val_accuracy": [...]}``.
+    title
+        A title over both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, values in history.items():
+        epochs = np.arange(1, len(values) + 1)
+        ax = loss_ax if "loss" in name else acc_ax if "acc" in name else None
+        if ax is not None:
+            ax.plot(epochs, values, marker="o", markersize=3, label=name.replace("_", " "))
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Count ``(true, predicted)`` pairs in a ``classes x classes`` matrix."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None):
+    """Draw the confusion matrix with counts in each cell.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    matrix = confusion_matrix(y_true, y_pred)
+    fig, ax = plt.subplots(figsize=(6, 5.2))
+    shown = ax.imshow(np.log1p(matrix), cmap="Blues")
+    threshold = shown.norm.vmax / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        color = "white" if np.log1p(count) > threshold else "black"
+        ax.text(j, i, f"{count}", ha="center", va="center", fontsize=8, color=color)
+    ax.set(
+        xticks=range(10),
+        yticks=range(10),
+        xlabel="predicted label",
+        ylabel="true label",
+        title=title or f"accuracy {np.trace(matrix) / matrix.sum():.2%}",
+    )
+    fig.tight_layout()
+    return fig
