@@ -40,7 +40,7 @@ def run(*command: str | os.PathLike, **kwargs) -> None:
 
 def setup(extras: str = "dev") -> None:
     """Create .venv, install the project into it, and fetch the data."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (tasks.py runs on any python3)
         sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV}", flush=True)
@@ -50,8 +50,17 @@ def setup(extras: str = "dev") -> None:
         run(PYTHON, "-m", "pip", "install", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--editable", f".[{extras}]")
         STAMP.write_text(wanted)
-    fetch = "import helpers, sys\ntry: helpers.fetch_mnist()\nexcept helpers.DownloadError as e: sys.exit(e)"
-    run(PYTHON, "-c", fetch)
+    run(PYTHON, __file__, "_fetch")
+
+
+def _fetch() -> None:
+    """Inside .venv: fetch the data, ending with a short message if it fails."""
+    import helpers
+
+    try:
+        helpers.fetch_mnist()
+    except helpers.DownloadError as error:
+        sys.exit(str(error))
 
 
 def lab() -> None:
@@ -99,6 +108,7 @@ COMMANDS = {
     "results": results,
     "table": table,
     "_write-table": _write_table,
+    "_fetch": _fetch,
 }
 
 

@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -178,6 +179,8 @@ def _describe(error: Exception) -> str:
     """Say in a few words why a download failed."""
     if isinstance(error, requests.HTTPError) and error.response is not None:
         return f"HTTP {error.response.status_code} {error.response.reason}"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "download cut short: the server closed the connection before the end"
     if isinstance(error, requests.Timeout):
         return f"timed out ({error.__class__.__name__})"
     if isinstance(error, requests.ConnectionError):
@@ -332,7 +335,7 @@ def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
     try:
         with gzip.open(path, "rb") as file:
             raw = file.read()
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise ValueError(
             f"{path.name}: not a valid gzip stream ({error}); delete it and fetch it again."
         ) from error
@@ -418,7 +421,8 @@ def record_result(notebook: str, **metrics: object) -> Path:
     accuracy = float(metrics["test_accuracy"])
     if not 0.0 <= accuracy <= 1.0:
         raise ValueError(f"test_accuracy must be a fraction in [0, 1], got {accuracy}")
-    record = {"notebook": notebook, **_plain(metrics), "machine": machine()}
+    plain = {key: _plain(value) for key, value in metrics.items()}
+    record = {"notebook": notebook, **plain, "machine": machine()}
     folder = results_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{notebook}--{_slug(str(metrics['model']))}.json"
@@ -426,9 +430,9 @@ def record_result(notebook: str, **metrics: object) -> Path:
     return path
 
 
-def _plain(metrics: Mapping[str, object]) -> dict[str, object]:
-    """Turn NumPy scalars into plain Python numbers for JSON."""
-    return {key: value.item() if hasattr(value, "item") else value for key, value in metrics.items()}
+def _plain(value: object) -> object:
+    """Turn a NumPy scalar into a plain Python number, for JSON."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def load_results(folder: str | os.PathLike | None = None) -> list[dict]:
@@ -440,7 +444,8 @@ def load_results(folder: str | os.PathLike | None = None) -> list[dict]:
 def results_table(results: Iterable[Mapping]) -> str:
     """Format results as a Markdown table (model, parameters, accuracy, time)."""
     lines = [
-        "| notebook | model | parameters | test accuracy | training time | training images | seed |",
+        "| notebook | model | parameters | test accuracy | training time "
+        "| training images | seed |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:

@@ -1,0 +1,74 @@
+"""load_mnist and IDX decoding: the real files, and malformed ones."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+import helpers
+
+
+def idx_bytes(magic: int, dims: list[int], payload: bytes) -> bytes:
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims)
+    return header + payload
+
+
+def test_load_mnist_shapes_dtypes_and_values(full_cache):
+    x_train, y_train, x_test, y_test = helpers.load_mnist(full_cache, fetch=False)
+    assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
+    assert x_train.max() == 255 and x_train.min() == 0
+    assert np.array_equal(np.unique(y_train), np.arange(10))
+    # Known facts of MNIST: the first training digit is a 5, the first test digit a 7.
+    assert (y_train[0], y_test[0]) == (5, 7)
+    assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
+
+
+def test_load_mnist_fetches_first(cache, monkeypatch, full_cache):
+    monkeypatch.setenv("MNIST_MIRROR", str(full_cache))
+    x_train, *_ = helpers.load_mnist(cache)
+    assert x_train.shape == (60000, 784)
+
+
+def test_decode_labels():
+    labels = helpers.decode_idx(idx_bytes(2049, [3], bytes([1, 2, 3])), "l", helpers.LABELS_MAGIC)
+    assert labels.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("raw", "magic", "message"),
+    [
+        (idx_bytes(2049, [2, 28, 28], bytes(1568)), 2051, r"magic number 2049, expected 2051"),
+        (idx_bytes(2051, [1], bytes(1)), 2049, r"magic number 2051, expected 2049"),
+        (idx_bytes(2051, [2, 28, 27], bytes(1512)), 2051, r"images are 28x27, expected 28x28"),
+        (idx_bytes(2051, [2, 28, 28], bytes(1000)), 2051, r"header promises 1,568 .* holds 1,000"),
+        (idx_bytes(2049, [5], bytes(6)), 2049, r"header promises 5 bytes .* holds 6"),
+        (b"\x00\x00\x08", 2049, r"only 3 bytes, too short for an IDX header \(8 bytes\)"),
+    ],
+)
+def test_malformed_idx_names_the_file_and_the_problem(raw, magic, message):
+    with pytest.raises(ValueError, match="^bad.idx: " + message):
+        helpers.decode_idx(raw, "bad.idx", magic)
+
+
+def test_corrupt_gzip_is_a_clear_value_error(tmp_path, real_files):
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    good = real_files[path.name]
+    path.write_bytes(good[:20] + bytes(len(good) - 20))
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz: not a valid gzip stream"):
+        helpers.read_idx_gz(path, helpers.LABELS_MAGIC)
+
+
+def test_not_gzip_at_all(tmp_path):
+    path = tmp_path / "labels.gz"
+    path.write_bytes(b"<html>404 Not Found</html>")
+    with pytest.raises(ValueError, match=r"labels.gz: not a valid gzip stream"):
+        helpers.read_idx_gz(path, helpers.LABELS_MAGIC)
+
+
+def test_bad_header_inside_a_valid_gzip(tmp_path):
+    path = tmp_path / "images.gz"
+    path.write_bytes(gzip.compress(idx_bytes(2051, [1, 32, 32], bytes(1024))))
+    with pytest.raises(ValueError, match=r"images.gz: images are 32x32"):
+        helpers.read_idx_gz(path, helpers.IMAGES_MAGIC)

@@ -1,0 +1,68 @@
+"""The project's files agree with each other."""
+
+import re
+from importlib.metadata import requires
+
+import jupytext
+
+
+def requirement_names(requirements):
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject(project_root):
+    # What pip installs: the dependencies and every extra but the optional PyTorch one.
+    wanted = requirement_names(r for r in requires("mnist-from-scratch") if "torch" not in r)
+    wanted.discard("mnist-from-scratch")
+    text = (project_root / "environment.yml").read_text().split("dependencies:", 1)[1]
+    listed = re.findall(r"^  - ([a-z][^:\n]*)$", text, flags=re.MULTILINE)
+    conda = requirement_names(listed) - {"python", "pip"}
+    assert conda == wanted
+
+
+def test_environment_yml_installs_the_project_editable(project_root):
+    assert "--editable ." in (project_root / "environment.yml").read_text()
+
+
+def test_notebooks_are_myst_markdown_with_a_python_kernel(project_root):
+    for path in sorted((project_root / "notebooks").glob("*.md")):
+        notebook = jupytext.read(path)
+        assert notebook.metadata["kernelspec"]["name"] == "python3", path.name
+        assert notebook.metadata["jupytext"]["text_representation"]["format_name"] == "myst"
+        titles = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+        text = "\n".join(titles)
+        for section in (
+            "What you'll do",
+            "What you'll learn",
+            "What you'll need",
+            "On your own",
+            "In practice",
+            "Further reading",
+        ):
+            assert f"## {section}" in text, f"{path.name} lacks '## {section}'"
+
+
+def test_every_notebook_asserts_in_a_hidden_cell(project_root):
+    for path in sorted((project_root / "notebooks").glob("*.md")):
+        cells = jupytext.read(path).cells
+        hidden = [c for c in cells if "remove-cell" in c.metadata.get("tags", [])]
+        assert any("assert " in c.source for c in hidden), f"{path.name} checks nothing"
+
+
+def test_jupyterlab_opens_markdown_as_notebooks(project_root):
+    import json
+    import sys
+    from pathlib import Path
+
+    installed = Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json"
+    viewers = json.loads(installed.read_text())["@jupyterlab/docmanager-extension:plugin"]
+    assert viewers["defaultViewers"]["markdown"] == "Jupytext Notebook"
+
+
+def test_data_files_are_not_tracked(project_root):
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=project_root, capture_output=True, text=True
+    ).stdout.split()
+    assert not [f for f in tracked if f.endswith((".gz", ".npz", ".csv", "-ubyte"))]

@@ -1,0 +1,59 @@
+"""record_result, and README's results table generated from results/."""
+
+import json
+import re
+
+import pytest
+
+import helpers
+
+README_TABLE = re.compile(
+    r"<!-- results-table:start[^>]*-->\n(.*?)\n<!-- results-table:end -->", re.DOTALL
+)
+METRICS = dict(
+    model="784-10 linear",
+    test_accuracy=0.9,
+    parameters=7850,
+    train_seconds=1.5,
+    seed=0,
+    train_size=60000,
+)
+
+
+def test_record_result_writes_json_with_machine(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_RESULTS_DIR", str(tmp_path))
+    import numpy as np
+
+    path = helpers.record_result("99-demo", **{**METRICS, "test_accuracy": np.float32(0.5)})
+    record = json.loads(path.read_text())
+    assert path.name == "99-demo--784-10-linear.json"
+    assert record["test_accuracy"] == 0.5 and record["notebook"] == "99-demo"
+    assert "cores" in record["machine"] and "NumPy" in record["machine"]
+    assert helpers.load_results(tmp_path) == [record]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"test_accuracy": 97.5}, "fraction"), ({"seed": None}, None)],
+)
+def test_record_result_rejects_bad_metrics(tmp_path, monkeypatch, change, message):
+    monkeypatch.setenv("MNIST_RESULTS_DIR", str(tmp_path))
+    metrics = {**METRICS, **change}
+    if message is None:
+        del metrics["seed"]
+        message = "needs seed"
+    with pytest.raises(ValueError, match=message):
+        helpers.record_result("99-demo", **metrics)
+
+
+def test_every_result_names_an_existing_notebook(project_root):
+    for record in helpers.load_results(project_root / "results"):
+        assert (project_root / "notebooks" / f"{record['notebook']}.md").is_file(), record
+        assert set(helpers.REQUIRED_METRICS) <= set(record)
+
+
+def test_readme_table_matches_results(project_root):
+    found = README_TABLE.search((project_root / "README.md").read_text())
+    assert found, "README lost its results-table markers"
+    expected = helpers.results_table(helpers.load_results(project_root / "results"))
+    assert found.group(1) == expected, "README is stale: run `python3 tasks.py table`"
