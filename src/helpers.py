@@ -137,13 +137,27 @@ def check_file(path: str | os.PathLike, name: str) -> str | None:
     return None
 
 
-def _progress(label: str, done: int, total: int, width: int = 30) -> None:
-    """Redraw a one-line text progress bar on stdout."""
-    filled = width * done // total if total else width
-    bar = "#" * filled + "." * (width - filled)
-    end = "\n" if done >= total else ""
-    print(f"\r{label:<28} [{bar}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB", end=end)
-    sys.stdout.flush()
+class ProgressBar:
+    """A one-line text progress bar that redraws only when it grows (at most ``width`` times)."""
+
+    def __init__(self, label: str, total: int, width: int = 30) -> None:
+        self.label, self.total, self.width, self.shown = label, total, width, -1
+
+    def update(self, done: int) -> None:
+        """Show that ``done`` of ``total`` bytes have arrived."""
+        filled = self.width * min(done, self.total) // self.total
+        if filled == self.shown:
+            return
+        self.shown = filled
+        bar = "#" * filled + "." * (self.width - filled)
+        end = "\n" if filled == self.width else ""
+        sizes = f"{min(done, self.total) / 1e6:5.1f}/{self.total / 1e6:.1f} MB"
+        print(f"\r{self.label:<28} [{bar}] {sizes}", end=end, flush=True)
+
+    def close(self) -> None:
+        """End the line if the bar did not reach its end."""
+        if 0 <= self.shown < self.width:
+            print(flush=True)
 
 
 def _copy_from_mirror(
@@ -164,15 +178,18 @@ def _copy_from_mirror(
     url = mirror.rstrip("/") + "/" + name
     with requests.get(url, stream=True, timeout=timeout) as response:
         response.raise_for_status()
+        bar = ProgressBar(name, size) if progress else None
         done = 0
-        with open(target, "wb") as out:
-            for chunk in response.iter_content(CHUNK_SIZE):
-                out.write(chunk)
-                done += len(chunk)
-                if progress:
-                    _progress(name, min(done, size), size)
-        if progress and done < size:
-            print()
+        try:
+            with open(target, "wb") as out:
+                for chunk in response.iter_content(CHUNK_SIZE):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if bar:
+                        bar.update(done)
+        finally:
+            if bar:
+                bar.close()
 
 
 def _describe(error: Exception) -> str:

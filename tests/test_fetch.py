@@ -33,6 +33,8 @@ def test_progress_bar_reaches_full_size(cache, mirror, capsys):
     out = capsys.readouterr().out
     assert "train-images-idx3-ubyte.gz" in out
     assert "9.9/9.9 MB" in out
+    assert out.count("\r") <= 4 * 31  # redrawn only when the bar grows
+    assert out.count("\n") == 4  # one finished line per file
 
 
 def test_falls_back_to_the_next_mirror_after_a_404(cache, mirror, seen):
