@@ -2,6 +2,7 @@
 """One entry point for the project's chores; needs only Python 3.10+.
 
     python3 tasks.py lab      set everything up, then open JupyterLab on notebooks/
+                              (arguments after `lab` go to JupyterLab, e.g. --no-browser)
     python3 tasks.py test     set everything up, then run every test
     python3 tasks.py results  run every notebook, record results/, update README's table
     python3 tasks.py table    update README's results table from results/
@@ -63,11 +64,14 @@ def _fetch() -> None:
         sys.exit(str(error))
 
 
-def lab() -> None:
+def lab(*lab_args: str) -> None:
     """Open JupyterLab on notebooks/ (the .md files open as notebooks)."""
     setup()
     os.chdir(ROOT)
-    os.execv(BIN / "jupyter", [str(BIN / "jupyter"), "lab", "notebooks"])
+    command = [str(BIN / "jupyter"), "lab", "notebooks", *lab_args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # e.g. in a container
+        command.append("--allow-root")
+    os.execv(command[0], command)
 
 
 def test(*pytest_args: str) -> None:
