@@ -1,0 +1,216 @@
+"""Convolutional network epochs in NumPy (notebook 06's code) against the same networks in PyTorch.
+
+Run: .venv/bin/python benchmarks/cnn.py
+Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the ratio to PyTorch and
+the fraction of the FLOP bound, and writes benchmarks/results/cnn.json.
+
+Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the course's CNN),
+built by notebooks/06-convolutional-network.md's own layers (im2col convolution, max pooling,
+dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Dropout``,
+``nn.Linear``, ``torch.optim.Adam``). Each run trains a fresh network on ``BATCHES`` mini-batches
+of 128 images (after one warm-up batch) and scales the time to an epoch of 60,000 images, as the
+notebook's ``seconds_per_epoch`` does. Every core is used; PyTorch is skipped with a message when
+it is not installed.
+
+Target: the NumPy epoch of the network notebook 06 trains at most 1.5x PyTorch's time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common
+import numpy as np
+from flops import matmul_gflops
+from notebook_code import try_load
+
+BATCH = 128
+BATCHES = 30  # timed mini-batches per run: 3,840 images
+EPOCH = 60_000
+REPEATS = 2
+SEED = 0
+LEARNING_RATE = 2e-3  # notebook 06's peak rate
+TARGET = 1.5
+
+
+def training_flops(network, images) -> int:
+    """FLOPs of the matrix products of one training step of a notebook-06 network."""
+    network.forward(images, training=True)
+    total = 0
+    for layer in network.layers:
+        if hasattr(layer, "cols"):  # Conv2D: (positions, k*k*C) @ (k*k*C, filters)
+            rows, inner = layer.cols.shape
+            products = 3 if layer.input_gradient else 2
+            total += products * 2 * rows * inner * layer.W.shape[-1]
+        elif hasattr(layer, "W"):  # Dense: always passes a gradient back
+            total += 3 * 2 * len(images) * layer.W.size
+    return total
+
+
+def numpy_run(nb06, build, images, labels):
+    """Return a function timing ``BATCHES`` training steps of a fresh notebook-06 network."""
+    adam, train_step = nb06
+
+    def run():
+        network = build(np.random.default_rng(SEED))
+        optimizer = adam(network.params, learning_rate=LEARNING_RATE)
+        train_step(network, optimizer, images[:BATCH], labels[:BATCH])  # warm-up
+        start = time.perf_counter()
+        for i in range(BATCHES):
+            part = slice(i * BATCH, (i + 1) * BATCH)
+            train_step(network, optimizer, images[part], labels[part])
+        return time.perf_counter() - start
+
+    return run
+
+
+def torch_network(torch, name):
+    """Build notebook 06's ``lenet`` or ``course_network`` in PyTorch."""
+    nn = torch.nn
+    if name == "lenet":
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(16, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(4 * 4 * 32, 128), nn.ReLU(),
+            nn.Linear(128, 10),
+        )  # fmt: skip
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Dropout(0.1),
+        nn.Conv2d(32, 64, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Dropout(0.1),
+        nn.Flatten(), nn.Linear(5 * 5 * 64, 10),
+    )  # fmt: skip
+
+
+def torch_run(torch, name, images, labels):
+    """Return a function timing ``BATCHES`` training steps of a fresh PyTorch network."""
+    x = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # NCHW
+    y = torch.from_numpy(labels.astype(np.int64))
+
+    def step(model, optimizer, loss_fn, part):
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x[part]), y[part])
+        loss.backward()
+        optimizer.step()
+
+    def run():
+        torch.manual_seed(SEED)
+        model = torch_network(torch, name)
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        step(model, optimizer, loss_fn, slice(0, BATCH))  # warm-up
+        start = time.perf_counter()
+        for i in range(BATCHES):
+            step(model, optimizer, loss_fn, slice(i * BATCH, (i + 1) * BATCH))
+        return time.perf_counter() - start
+
+    return run
+
+
+def main() -> dict:
+    """Time both networks in both libraries; return the JSON record."""
+    x_train, y_train, _, _ = common.load_data()
+    count = BATCH * BATCHES
+    images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
+    labels = y_train[:count].astype(np.intp)
+    nb06_all, why_numpy = try_load(
+        "06-convolutional-network", "Adam", "train_step", "lenet", "course_network"
+    )
+    torch, why_torch = common.torch_or_reason()
+    if torch is not None:
+        torch.set_num_threads(common.ALL_CORES)
+    builders = {"lenet": None, "course CNN": None}
+    if nb06_all:
+        builders = {"lenet": nb06_all[2], "course CNN": nb06_all[3]}
+    contenders = {}
+    for name, build in builders.items():
+        torch_name = "lenet" if name == "lenet" else "course"
+        contenders[f"NumPy {name}"] = (
+            numpy_run(nb06_all[:2], build, images, labels) if nb06_all else None
+        )
+        contenders[f"PyTorch {name}"] = (
+            torch_run(torch, torch_name, images, labels) if torch else None
+        )
+    gflops = matmul_gflops(common.ALL_CORES)
+    with common.blas_threads(common.ALL_CORES):
+        # The runs time themselves (the warm-up batch is left out): take the best of each.
+        measured = {name: [] for name, f in contenders.items() if f is not None}
+        for _ in range(REPEATS):
+            for name in measured:
+                measured[name].append(contenders[name]())
+    seconds = {name: min(v) / count * EPOCH for name, v in measured.items()}
+
+    rows, targets = [], []
+    for name, build in builders.items():
+        flops = None
+        if build is not None:
+            with common.blas_threads(common.ALL_CORES):
+                flops = training_flops(build(np.random.default_rng(SEED)), images[:BATCH])
+            flops = flops * EPOCH / BATCH
+        for library in ("NumPy", "PyTorch"):
+            key = f"{library} {name}"
+            if key not in seconds:
+                continue
+            torch_seconds = seconds.get(f"PyTorch {name}")
+            bound = flops / (gflops * 1e9) if flops else None
+            rows.append(
+                {
+                    "run": key,
+                    "seconds": seconds[key],
+                    "vs_torch": seconds[key] / torch_seconds if torch_seconds else None,
+                    "gflop": flops / 1e9 if flops else None,
+                    "bound": bound,
+                    "times_bound": seconds[key] / bound if bound else None,
+                }
+            )
+    for name in builders:
+        if f"NumPy {name}" in seconds and f"PyTorch {name}" in seconds:
+            ratio = seconds[f"NumPy {name}"] / seconds[f"PyTorch {name}"]
+            if name == "lenet":
+                targets.append(
+                    common.target(
+                        "NumPy CNN epoch (notebook 06's lenet) <= 1.5x PyTorch's time",
+                        ratio,
+                        TARGET,
+                        at_least=False,
+                    )
+                )
+    common.print_table(
+        f"CNN epoch, {BATCHES} batches of {BATCH} scaled to {EPOCH:,} images, Adam, "
+        f"{common.ALL_CORES} threads, best of {REPEATS}; matmul {gflops:.1f} GFLOP/s",
+        rows,
+        [
+            ("run", "run", "s"),
+            ("seconds", "s/epoch", ".2f"),
+            ("vs_torch", "this / PyTorch", ".2f"),
+            ("gflop", "GFLOP", ".1f"),
+            ("bound", "bound s", ".2f"),
+            ("times_bound", "x bound", ".2f"),
+        ],
+    )
+    for why in (why_numpy, why_torch):
+        if why:
+            print(f"  skipped: {why}")
+    common.print_targets(targets)
+    record = {
+        "threads": common.ALL_CORES,
+        "batch_size": BATCH,
+        "timed_batches": BATCHES,
+        "timed_images": count,
+        "scaled_to": EPOCH,
+        "learning_rate": LEARNING_RATE,
+        "seed": SEED,
+        "repeats": REPEATS,
+        "matmul_gflops": gflops,
+        "torch": torch.__version__ if torch else why_torch,
+        "seconds_per_epoch": seconds,
+        "rows": rows,
+        "targets": targets,
+    }
+    path = common.write_json("cnn", record)
+    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    return record
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""What the speed benchmarks share: data, thread control, timing, tables, targets and JSON.
+
+Every benchmark script measures several ways of doing the same work *in one run*, so that their
+ratios are fair even on a busy machine, prints a table and writes ``benchmarks/results/<name>.json``
+with the machine, the seeds, the data sizes and every timing. Targets are ratios measured in that
+run; nothing measured is ever typed into the code.
+
+Timings are the best of several repeats, and the repeats of the contenders are interleaved (A, B,
+C, A, B, C, ...) so that a burst of load from another process hurts all of them alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import helpers
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: Threads for the mini-batch and convolutional runs: every core, in NumPy and PyTorch alike.
+ALL_CORES = os.cpu_count() or 1
+
+
+def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return MNIST from the cache (downloading it if needed), without a progress bar."""
+    helpers.fetch_mnist(progress=False)
+    return helpers.load_mnist(fetch=False)
+
+
+def blas_threads(threads: int):
+    """Context manager: limit the BLAS (and OpenMP) thread pools to ``threads``."""
+    return threadpool_limits(limits=threads)
+
+
+def blas_description() -> str:
+    """Name the BLAS library NumPy uses and its default number of threads."""
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(
+        f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+        for p in pools
+    )
+
+
+def timed(function: Callable[[], object]) -> float:
+    """Return the wall-clock seconds of one call of ``function``."""
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def best_interleaved(contenders: Mapping[str, Callable[[], object]], repeats: int) -> dict:
+    """Time each contender ``repeats`` times, interleaved; return the best seconds of each.
+
+    A contender may be ``None`` (not available): it is left out.
+    """
+    times: dict[str, list[float]] = {name: [] for name, f in contenders.items() if f is not None}
+    for _ in range(repeats):
+        for name in times:
+            times[name].append(timed(contenders[name]))
+    return {name: min(values) for name, values in times.items()}
+
+
+@contextlib.contextmanager
+def quiet():
+    """Swallow what notebook functions print (their per-epoch log lines)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def torch_or_reason():
+    """Return ``(torch, "")`` when PyTorch is installed, else ``(None, why it is skipped)``."""
+    try:
+        import torch
+    except ImportError:
+        return None, (
+            "PyTorch is not installed: its rows are skipped "
+            "(pip install torch --index-url https://download.pytorch.org/whl/cpu)"
+        )
+    return torch, ""
+
+
+def target(name: str, measured: float, limit: float, at_least: bool) -> dict:
+    """Describe a target: ``measured >= limit`` (``at_least``) or ``measured <= limit``."""
+    met = measured >= limit if at_least else measured <= limit
+    return {
+        "target": name,
+        "measured": measured,
+        "limit": limit,
+        "comparison": ">=" if at_least else "<=",
+        "met": bool(met),
+    }
+
+
+def print_table(title: str, rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    """Print rows as an aligned text table; ``columns`` are (key, header, format) triples."""
+    print(f"\n{title}")
+    cells = [[header for _, header, _ in columns]]
+    for row in rows:
+        cells.append(
+            ["-" if row.get(key) is None else format(row[key], fmt) for key, _, fmt in columns]
+        )
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    for n, line in enumerate(cells):
+        text = "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        )
+        print("  " + text)
+        if n == 0:
+            print("  " + "  ".join("-" * width for width in widths))
+
+
+def print_targets(targets: list[dict]) -> None:
+    """Print one line per target with PASS or FAIL."""
+    for t in targets:
+        verdict = "PASS" if t["met"] else "FAIL"
+        print(
+            f"  target {t['target']}: {t['measured']:.2f} {t['comparison']} {t['limit']:g}"
+            f"  {verdict}"
+        )
+
+
+def write_json(name: str, record: dict) -> Path:
+    """Write ``benchmarks/results/<name>.json`` with the machine and BLAS added; return it."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    full = {
+        "benchmark": name,
+        "machine": helpers.machine(),
+        "blas": blas_description(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **record,
+    }
+    path.write_text(json.dumps(full, indent=2, default=_plain) + "\n")
+    return path
+
+
+def _plain(value: object) -> object:
+    """Turn NumPy scalars and arrays into plain Python values for JSON."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

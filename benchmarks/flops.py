@@ -1,0 +1,69 @@
+"""The machine's matrix-multiply speed, and the floating-point work of a training run.
+
+Run: .venv/bin/python benchmarks/flops.py
+Prints float32 matrix-multiply GFLOP/s (one thread and every core) and writes
+benchmarks/results/flops.json. The other benchmarks use :func:`matmul_gflops` to turn a training
+run's FLOPs into a lower bound on its time: no code can multiply matrices faster than the
+machine's own BLAS does on large, square ones.
+
+Counting: a product of an (m, k) and a (k, n) matrix is 2mkn FLOPs (a multiply and an add per
+term). Training a dense layer on a batch costs three such products (forward, weight gradient,
+input gradient), except that the first layer needs no input gradient. Element-wise work (ReLU,
+softmax, the optimizer) is not counted: the bound is the matrix products alone.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common
+import numpy as np
+
+SIZE = 2048  # the side of the square matrices multiplied
+REPEATS = 5
+
+
+def matmul_gflops(threads: int, size: int = SIZE, repeats: int = REPEATS) -> float:
+    """Best float32 GFLOP/s of ``a @ b`` for random ``size`` x ``size`` matrices."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    best = np.inf
+    with common.blas_threads(threads):
+        np.matmul(a, b, out=out)  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            np.matmul(a, b, out=out)
+            best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def mlp_training_flops(sizes: tuple[int, ...], samples: int) -> int:
+    """FLOPs of the matrix products of one training pass of a dense network over ``samples``."""
+    total = 0
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        products = 3 if layer > 0 else 2  # forward, weight gradient, input gradient
+        total += products * 2 * samples * n_in * n_out
+    return total
+
+
+def main() -> dict:
+    """Measure and report matrix-multiply speed."""
+    rows = [
+        {"threads": threads, "gflops": matmul_gflops(threads)}
+        for threads in sorted({1, common.ALL_CORES})
+    ]
+    common.print_table(
+        f"float32 matrix multiply, {SIZE} x {SIZE}, best of {REPEATS}",
+        rows,
+        [("threads", "threads", "d"), ("gflops", "GFLOP/s", ".1f")],
+    )
+    record = {"size": SIZE, "repeats": REPEATS, "rows": rows}
+    path = common.write_json("flops", record)
+    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    return record
+
+
+if __name__ == "__main__":
+    main()
