@@ -4,6 +4,8 @@
     python3 tasks.py lab      set everything up, then open JupyterLab on notebooks/
                               (arguments after `lab` go to JupyterLab, e.g. --no-browser)
     python3 tasks.py test     set everything up, then run every test
+    python3 tasks.py docs     build the website (executing every notebook), serve it on localhost
+                              (--no-serve: build only)
     python3 tasks.py results  run every notebook, record results/, update README's table
     python3 tasks.py table    update README's results table from results/
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import venv
@@ -80,6 +83,25 @@ def test(*pytest_args: str) -> None:
     run(PYTHON, "-m", "pytest", *pytest_args)
 
 
+def docs(*options: str) -> None:
+    """Build the website into _build/html, then serve it on localhost until Ctrl+C."""
+    setup()
+    # Every notebook is executed (outputs cached in _build/.jupyter_cache); warnings are errors.
+    run(PYTHON, "-m", "sphinx", *"-W --keep-going -E -b html -c docs . _build/html".split())
+    if "--no-serve" in options:
+        return
+    port = 8000
+    while port < 8100:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        port += 1
+    print(f"\nThe site is at http://127.0.0.1:{port}/ (Ctrl+C stops the server)", flush=True)
+    html = str(ROOT / "_build" / "html")
+    command = [str(PYTHON), "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", html]
+    os.execv(command[0], command)
+
+
 def table() -> None:
     """Rewrite README's results table from the JSON files in results/."""
     setup()
@@ -109,6 +131,7 @@ def results() -> None:
 COMMANDS = {
     "lab": lab,
     "test": test,
+    "docs": docs,
     "results": results,
     "table": table,
     "_write-table": _write_table,

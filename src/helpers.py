@@ -469,7 +469,7 @@ def results_table(results: Iterable[Mapping]) -> str:
         lines.append(
             f"| {r['notebook']} | {r['model']} | {r['parameters']:,} | "
             f"{100 * r['test_accuracy']:.2f}% | {r['train_seconds']:.1f} s | "
-            f"{r['train_size']:,} | {r['seed']} |"
+            f"{r['train_size']:,} | {'none (no randomness)' if r['seed'] is None else r['seed']} |"
         )
     machines = sorted({r["machine"] for r in results})
     lines.append("")

@@ -15,7 +15,8 @@ def test_environment_yml_lists_the_same_packages_as_pyproject(project_root):
     wanted = requirement_names(r for r in requires("mnist-from-scratch") if "torch" not in r)
     wanted.discard("mnist-from-scratch")
     text = (project_root / "environment.yml").read_text().split("dependencies:", 1)[1]
-    listed = re.findall(r"^  - ([a-z][^:\n]*)$", text, flags=re.MULTILINE)
+    # conda packages ("  - name") and the few that come from PyPI ("      - name")
+    listed = re.findall(r"^(?:  |      )- ([a-z][^:#\n]*?)\s*(?:#.*)?$", text, flags=re.MULTILINE)
     conda = requirement_names(listed) - {"python", "pip"}
     assert conda == wanted
 
@@ -66,3 +67,9 @@ def test_data_files_are_not_tracked(project_root):
         ["git", "ls-files"], cwd=project_root, capture_output=True, text=True
     ).stdout.split()
     assert not [f for f in tracked if f.endswith((".gz", ".npz", ".csv", "-ubyte"))]
+
+
+def test_readme_links_every_notebook(project_root):
+    readme = (project_root / "README.md").read_text()
+    for path in sorted((project_root / "notebooks").glob("*.md")):
+        assert f"](notebooks/{path.name})" in readme, f"README does not link {path.name}"

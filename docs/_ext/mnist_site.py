@@ -1,0 +1,170 @@
+"""Sphinx extension of the mnist-from-scratch site: generated parts of the landing page, and links.
+
+* The landing page (``docs/index.md``) holds two markers that are replaced at build time:
+  ``<!-- generated: learning-path -->`` by a numbered list of the notebooks in ``notebooks/``
+  (each one's title and the first sentence of its introduction, read from the notebook), and
+  ``<!-- generated: results-table -->`` by the table that ``helpers.results_table`` makes from
+  ``results/*.json``. Nothing of either is typed by hand, and the landing page is read again on
+  every build so that both stay current.
+* The launch buttons of each notebook page open the repository's ``.md`` notebook on Binder, and
+  on Colab the executed ``.ipynb`` of the published site (Colab cannot open MyST Markdown).
+* The executed notebook offered for download (``_sources/notebooks/NN-name.ipynb``) holds its
+  outputs even when they came from the execution cache (myst-nb writes a cache hit's notebook
+  without them).
+* ``index.html`` at the site root redirects to the landing page.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+LANDING = "docs/index"
+LEARNING_PATH = "<!-- generated: learning-path -->"
+RESULTS_TABLE = "<!-- generated: results-table -->"
+
+
+def _root(app: Sphinx) -> Path:
+    return Path(app.srcdir)
+
+
+def notebook_summary(path: Path) -> tuple[str, str]:
+    """Return a notebook's title and the first sentence of the paragraph that follows it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    title_at = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if title_at is None:
+        raise ExtensionError(f"{path.name} has no '# Title' line")
+    paragraph: list[str] = []
+    for line in lines[title_at + 1 :]:
+        if line.strip():
+            paragraph.append(line.strip())
+        elif paragraph:
+            break
+    text = " ".join(paragraph)
+    first = re.match(r"(.+?[.!?])(\s|$)", text)
+    return lines[title_at][2:].strip(), (first.group(1) if first else text)
+
+
+def learning_path(root: Path) -> str:
+    """Return a numbered Markdown list of the notebooks, linked from docs/index.md."""
+    items = []
+    for path in sorted((root / "notebooks").glob("*.md")):
+        title, sentence = notebook_summary(path)
+        # A link in the sentence is relative to notebooks/; the landing page lies in docs/.
+        sentence = re.sub(r"\]\((?!https?:|#|/)([^)]+)\)", r"](../notebooks/\1)", sentence)
+        items.append(f"1. **[{title}](../notebooks/{path.name})**: {sentence}")
+    return "\n".join(items) if items else "No notebook is published yet."
+
+
+def results_section(root: Path) -> str:
+    """Return the results table of results/*.json, made by helpers.results_table."""
+    import helpers
+
+    results = helpers.load_results(root / "results")
+    if not results:
+        return (
+            "No results are recorded yet: `python3 tasks.py results` runs every notebook and "
+            "records its headline figures in `results/`."
+        )
+    return helpers.results_table(results)
+
+
+def fill_landing_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: replace the landing page's markers with generated Markdown."""
+    if docname != LANDING:
+        return
+    text = source[0]
+    for marker in (LEARNING_PATH, RESULTS_TABLE):
+        if marker not in text:
+            raise ExtensionError(f"{docname}.md lost its marker {marker}")
+    text = text.replace(LEARNING_PATH, learning_path(_root(app)))
+    text = text.replace(RESULTS_TABLE, results_section(_root(app)))
+    source[0] = text
+
+
+def always_read_landing_page(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: results/ and notebooks/ change without the landing page changing."""
+    return [LANDING] if LANDING in env.found_docs else []
+
+
+def launch_links(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    """``html-page-context`` (after the theme's): point Binder and Colab at what really exists.
+
+    The theme links the source's own path, or a paired .ipynb when one happens to lie beside it
+    in the working tree; neither suits a repository that commits only the .md notebooks.
+    """
+    site = app.config.mnist_site
+    buttons = context.get("header_buttons") or []
+    group = next((b for b in buttons if b.get("label") == "launch-buttons"), None)
+    if group is None:
+        return
+    source = Path(app.env.doc2path(pagename)).relative_to(app.srcdir).as_posix()
+    owner, repo = urlparse(site["repository"]).path.strip("/").split("/")[:2]
+    urls = {
+        "Binder": f"{site['binder']}/v2/gh/{owner}/{repo}/{site['branch']}"
+        f"?urlpath=lab/tree/{source}",
+        "Colab": f"{site['colab']}/github/{owner}/{repo}/blob/{site['pages_branch']}"
+        f"/_sources/{pagename}.ipynb",
+    }
+    for button in group["buttons"]:
+        if button.get("text") in urls:
+            button["url"] = urls[button["text"]]
+
+
+def restore_cached_outputs(app: Sphinx, env) -> list[str]:
+    """``env-updated``: put the cached outputs into each executed notebook written by myst-nb.
+
+    On a cache hit myst-nb renders the page from the cached outputs but writes the notebook it
+    read, without outputs, to ``jupyter_execute/``, from where the theme copies it to
+    ``_sources/`` as the ``.ipynb`` download. Merge the cached outputs back into it.
+    """
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return []
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(config.execution_cache_path)
+    for docname in sorted(env.found_docs):
+        path = Path(config.output_folder) / f"{docname}.ipynb"
+        if not path.is_file():
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        try:
+            _, merged = cache.merge_match_into_notebook(notebook)
+        except KeyError as error:
+            raise ExtensionError(f"{docname}: no cached execution to take outputs from") from error
+        merged.metadata.pop("source_map", None)  # myst-nb's bookkeeping, not the reader's
+        nbformat.write(merged, path)
+    return []
+
+
+def redirect_root(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: an index.html at the site root that opens the landing page."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = f"{LANDING}.html"
+    (Path(app.outdir) / "index.html").write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f"<title>{app.config.html_title}</title>\n"
+        f'<meta http-equiv="refresh" content="0; url={target}">\n'
+        f'<link rel="canonical" href="{target}">\n'
+        '<link rel="icon" href="data:,">\n</head>\n'  # no favicon request to cancel
+        f'<body><p><a href="{target}">{app.config.html_title}</a></p></body></html>\n',
+        encoding="utf-8",
+    )
+
+
+def setup(app: Sphinx) -> dict:
+    """Register the hooks."""
+    app.add_config_value("mnist_site", {}, "html", dict)
+    app.connect("source-read", fill_landing_page)
+    app.connect("env-get-outdated", always_read_landing_page)
+    app.connect("env-updated", restore_cached_outputs)
+    app.connect("html-page-context", launch_links, priority=600)
+    app.connect("build-finished", redirect_root)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,301 @@
+"""The website: built by Sphinx from the notebooks, served on loopback, read in Chromium.
+
+The build is the one of ``python3 tasks.py docs`` (every notebook executed, warnings are
+errors), made once per test session into ``_build/html``; its log is kept in
+``test-artifacts/sphinx-build.log`` and a screenshot of every page in ``test-artifacts/site/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jupytext
+import nbformat
+import pytest
+from browser_support import ROOT, notebook_paths, require_modules, slug
+
+pytestmark = [pytest.mark.browser, pytest.mark.docs]
+
+BUILD = ROOT / "_build" / "html"
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+# The same build as `python3 tasks.py docs`.
+SPHINX_OPTIONS = "-W --keep-going -E -b html -c docs . _build/html".split()
+SPHINX_BUILD = [sys.executable, "-m", "sphinx", *SPHINX_OPTIONS]
+CONF = (ROOT / "docs" / "conf.py").read_text()
+REPOSITORY = re.search(r'^REPOSITORY = "(.+)"', CONF, re.M).group(1)
+BRANCH = re.search(r'^BRANCH = "(.+)"', CONF, re.M).group(1)
+
+NOTEBOOKS = [path.stem for path in notebook_paths()]
+PAGES = ["docs/index", *(f"notebooks/{stem}" for stem in NOTEBOOKS), "genindex", "search"]
+
+# TeX that MathJax should have turned into math: what is left of it in the text is a bug.
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\frac|\\begin\{|\$[^$\n]*[\\^_{}][^$\n]*\$")
+
+# Runs in the page: loads every image (lazy ones too), waits for MathJax, and reports.
+PAGE_REPORT = """
+async () => {
+  const images = Array.from(document.images);
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(images.map((img) => img.decode().catch(() => null)));
+  const math = Array.from(document.querySelectorAll(".math"));
+  let mathjax = "not needed";
+  if (math.length) {
+    if (!(window.MathJax && window.MathJax.startup)) {
+      mathjax = "MathJax did not load";
+    } else {
+      await window.MathJax.startup.promise;
+      mathjax = "loaded";
+    }
+  }
+  const article = (document.querySelector("article") || document.body).cloneNode(true);
+  article.querySelectorAll("pre, code, script, style, .math, mjx-container, .highlight")
+    .forEach((element) => element.remove());
+  return {
+    images: images.map((img) => ({ src: img.currentSrc || img.src, width: img.naturalWidth })),
+    outputImages: document.querySelectorAll(".cell_output img").length,
+    mathjax: mathjax,
+    math: math.length,
+    unrendered: math.filter((e) => !e.querySelector("mjx-container"))
+      .map((e) => e.textContent.slice(0, 80)),
+    text: article.textContent,
+    links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
+  };
+}
+"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the built site without logging each request."""
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(artifacts) -> Path:
+    """Build the site once per session (notebooks come from the execution cache when unchanged)."""
+    require_modules("docs", "sphinx", "myst_nb", "sphinx_book_theme", "sphinx-mathjax-offline")
+    log = artifacts / "sphinx-build.log"
+    start = time.perf_counter()
+    with log.open("w") as out:
+        out.write("$ " + " ".join(SPHINX_BUILD) + "\n")
+        out.flush()
+        build = subprocess.run(SPHINX_BUILD, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        out.write(f"\n[the build took {time.perf_counter() - start:.1f} s]\n")
+    if build.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-40:])
+        pytest.fail(
+            f"the site does not build (exit code {build.returncode}); "
+            f"the whole log is in {log}:\n{tail}",
+            pytrace=False,
+        )
+    return BUILD
+
+
+@pytest.fixture(scope="session")
+def site_url(site) -> str:
+    """The built site, served over HTTP on a loopback port for the session."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def visit(new_page, site_url: str, path: str):
+    """Open a page of the site, wait until it settled, and return it with its watch."""
+    page, watch = new_page(site_url)
+    page.goto(site_url + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return page, watch
+
+
+def broken_links(links: list[str], site_url: str, site: Path) -> list[str]:
+    """Links into the site whose file, or whose #fragment in that file, does not exist."""
+    broken = []
+    for link in links:
+        if not link.startswith(site_url):
+            if not link.startswith(("http://", "https://", "mailto:")):
+                broken.append(f"{link} (not a web link)")
+            continue
+        parts = urlsplit(link)
+        target = site / unquote(parts.path).lstrip("/")
+        if parts.path.endswith("/"):
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{link} (no such file)")
+        elif parts.fragment and target.suffix == ".html":
+            ids = set(re.findall(r'\sid="([^"]+)"', target.read_text(encoding="utf-8")))
+            if unquote(parts.fragment) not in ids:
+                broken.append(f"{link} (no such anchor)")
+    return sorted(set(broken))
+
+
+def shown_image_outputs(stem: str) -> int:
+    """How many image outputs the executed notebook shows (a figure is one PNG output)."""
+    notebook = nbformat.read(EXECUTED / "notebooks" / f"{stem}.ipynb", as_version=4)
+    count = 0
+    for cell in notebook.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type != "code" or tags & {"remove-cell", "remove-output"}:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if any(k.startswith("image/") for k in data) and "text/html" not in data:
+                count += 1
+    return count
+
+
+def test_site_builds_a_page_and_downloads_for_every_notebook(site):
+    assert (site / "index.html").is_file(), "no index.html at the root of the site"
+    assert (site / "docs" / "index.html").is_file(), "no landing page"
+    for stem in NOTEBOOKS:
+        assert (site / "notebooks" / f"{stem}.html").is_file(), f"no page for {stem}"
+        assert (site / "_sources" / "notebooks" / f"{stem}.ipynb").is_file(), f"no {stem}.ipynb"
+        assert (site / "_sources" / "notebooks" / f"{stem}.md").is_file(), f"no {stem}.md"
+    # Each page was built from its .md source, never from a paired .ipynb lying beside it.
+    assert not list((site / "notebooks").glob("*.ipynb"))
+    assert not list((site / "_sources" / "notebooks").glob("*.ipynb.txt"))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_without_errors(path, site, site_url, new_page, artifacts):
+    page, watch = visit(new_page, site_url, f"{path}.html")
+    report = page.evaluate(PAGE_REPORT)
+    page.screenshot(path=artifacts / "site" / f"{slug(path)}.png", full_page=True)
+
+    assert not watch.problems(), f"{path}: {json.dumps(watch.problems(), indent=2)}"
+    assert report["mathjax"] != "MathJax did not load", path
+    assert not report["unrendered"], f"{path}: math left unrendered: {report['unrendered']}"
+    raw = RAW_TEX.findall(report["text"])
+    assert not raw, f"{path}: raw TeX in the text: {raw}"
+    broken = [image["src"] for image in report["images"] if image["width"] == 0]
+    assert not broken, f"{path}: images that did not load: {broken}"
+    links = broken_links(report["links"], site_url, site)
+    assert not links, f"{path}: broken links: {links}"
+    if path.startswith("notebooks/"):
+        stem = path.removeprefix("notebooks/")
+        source = (ROOT / "notebooks" / f"{stem}.md").read_text(encoding="utf-8")
+        if re.search(r"\$[^$\n]+\$", source):
+            assert report["math"] > 0, f"{path}: its source has $math$ but the page has none"
+        expected = shown_image_outputs(stem)
+        assert report["outputImages"] >= expected, (
+            f"{path}: {report['outputImages']} images in cell outputs, the notebook has {expected}"
+        )
+
+
+def test_root_redirects_to_the_landing_page(site_url, new_page):
+    page, watch = visit(new_page, site_url, "")
+    page.wait_for_url("**/docs/index.html")
+    assert page.locator("h1").first.inner_text().strip() == "MNIST from scratch"
+    assert not watch.problems(), watch.problems()
+
+
+def test_landing_page_lists_every_notebook_and_every_result(site_url, new_page, artifacts):
+    page, _ = visit(new_page, site_url, "docs/index.html")
+    page.screenshot(path=artifacts / "site" / "landing-page.png", full_page=True)
+
+    links = page.locator("#the-learning-path ol > li strong > a").all()  # titles
+    hrefs = [urlsplit(a.get_attribute("href")).path for a in links]
+    assert [Path(h).stem for h in hrefs] == NOTEBOOKS
+
+    results = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("*.json"))]
+    section = page.locator("#results")
+    if not results:
+        assert "No results are recorded yet" in section.inner_text()
+        return
+    rows = section.locator("table tbody tr")
+    assert rows.count() == len(results)
+    for row, result in zip(rows.all(), results, strict=True):
+        cells = [cell.inner_text().strip() for cell in row.locator("td").all()]
+        # the page sets quotes typographically: tutorial's becomes tutorial’s
+        model = cells[1].replace("\u2019", "'")
+        assert cells[0] == result["notebook"] and model == result["model"]
+        assert cells[3] == f"{100 * result['test_accuracy']:.2f}%"
+    machines = {result["machine"] for result in results}
+    assert all(machine in section.inner_text() for machine in machines)
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_notebook_downloads_are_the_notebook(stem, site_url, new_page, artifacts):
+    page, watch = visit(new_page, site_url, f"notebooks/{stem}.html")
+    saved = {}
+    for kind, button in (("ipynb", "download-notebook-button"), ("md", "download-source-button")):
+        page.locator(".dropdown-download-buttons > button").click()
+        with page.expect_download() as started:
+            page.locator(f"a.btn-{button}").click()
+        download = started.value
+        assert download.failure() is None, f"{stem}.{kind}: {download.failure()}"
+        assert download.suggested_filename == f"{stem}.{kind}"
+        saved[kind] = artifacts / "site" / "downloads" / download.suggested_filename
+        download.save_as(saved[kind])
+    assert not watch.problems(), watch.problems()
+
+    source = ROOT / "notebooks" / f"{stem}.md"
+    assert saved["md"].read_bytes() == source.read_bytes()
+    notebook = nbformat.read(saved["ipynb"], as_version=4)
+    nbformat.validate(notebook)
+    assert len(notebook.cells) == len(jupytext.read(source).cells)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code if cell.source.strip()), "not executed"
+    # A cell tagged raises-exception shows an error on purpose (e.g. a wrong shape on load).
+    expected = [c for c in code if "raises-exception" in c.metadata.get("tags", [])]
+    for cell in code:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert bool(errors) == (cell in expected), (cell.source[:80], errors)
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_notebook_page_links_to_binder_colab_and_its_source(stem, site, site_url, new_page):
+    page, _ = visit(new_page, site_url, f"notebooks/{stem}.html")
+    owner, repo = urlsplit(REPOSITORY).path.strip("/").split("/")[:2]
+
+    def href(selector: str, text: str | None = None) -> str:
+        link = page.locator(selector, has_text=text) if text else page.locator(selector)
+        assert link.count() == 1, f"{stem}: {selector} {text or ''} found {link.count()} times"
+        return link.get_attribute("href")
+
+    binder = href(".dropdown-launch-buttons a", "Binder")
+    assert binder == (
+        f"https://mybinder.org/v2/gh/{owner}/{repo}/{BRANCH}?urlpath=lab/tree/notebooks/{stem}.md"
+    )
+    colab = href(".dropdown-launch-buttons a", "Colab")
+    prefix = f"https://colab.research.google.com/github/{owner}/{repo}/blob/"
+    assert colab.startswith(prefix) and colab.endswith(f"/_sources/notebooks/{stem}.ipynb")
+    # Colab opens the executed notebook of the published site: it must be part of the build.
+    assert (site / "_sources" / "notebooks" / f"{stem}.ipynb").is_file()
+    source = href("a.btn-source-file-button")
+    assert source == f"{REPOSITORY}/blob/{BRANCH}/notebooks/{stem}.md?plain=1"
+    assert href("a.btn-source-repository-button") == REPOSITORY
+
+
+def test_search_finds_the_landing_page(site_url, new_page):
+    page, watch = visit(new_page, site_url, "search.html?q=NumPy")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for()
+    assert results.count() >= 1
+    assert not watch.problems(), watch.problems()
+
+
+def test_site_shows_plots_and_math_somewhere(site):
+    """The checks above could pass on a site without any figure or formula; this one cannot."""
+    if not NOTEBOOKS:
+        pytest.skip("no notebook yet")
+    assert sum(shown_image_outputs(stem) for stem in NOTEBOOKS) > 0, "no notebook shows a plot"
+    pages = [(site / "notebooks" / f"{stem}.html").read_text() for stem in NOTEBOOKS]
+    assert any('class="math' in text for text in pages), "no notebook page has math"
