@@ -175,22 +175,14 @@ def main() -> dict:
                         at_least=False,
                     )
                 )
-    common.print_table(
+    common.print_versus_torch(
         f"CNN epoch, {BATCHES} batches of {BATCH} scaled to {EPOCH:,} images, Adam, "
         f"{common.ALL_CORES} threads, best of {REPEATS}; matmul {gflops:.1f} GFLOP/s",
         rows,
-        [
-            ("run", "run", "s"),
-            ("seconds", "s/epoch", ".2f"),
-            ("vs_torch", "this / PyTorch", ".2f"),
-            ("gflop", "GFLOP", ".1f"),
-            ("bound", "bound s", ".2f"),
-            ("times_bound", "x bound", ".2f"),
-        ],
+        ".2f",
+        "this / PyTorch",
     )
-    for why in (why_numpy, why_torch):
-        if why:
-            print(f"  skipped: {why}")
+    common.print_skipped(why_numpy, why_torch)
     common.print_targets(targets)
     record = {
         "threads": common.ALL_CORES,
@@ -207,8 +199,7 @@ def main() -> dict:
         "rows": rows,
         "targets": targets,
     }
-    path = common.write_json("cnn", record)
-    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    common.write_json("cnn", record)
     return record
 
 

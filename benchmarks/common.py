@@ -129,8 +129,34 @@ def print_targets(targets: list[dict]) -> None:
         )
 
 
+def print_versus_torch(title: str, rows: list[dict], seconds_format: str, ratio: str) -> None:
+    """Print NumPy-against-PyTorch rows: time, ratio, GFLOP, FLOP bound and its multiple.
+
+    ``ratio`` is the header of the ``vs_torch`` column, e.g. ``"PyTorch / this"``.
+    """
+    print_table(
+        title,
+        rows,
+        [
+            ("run", "run", "s"),
+            ("seconds", "s/epoch", seconds_format),
+            ("vs_torch", ratio, ".2f"),
+            ("gflop", "GFLOP", ".1f"),
+            ("bound", "bound s", seconds_format),
+            ("times_bound", "x bound", ".2f"),
+        ],
+    )
+
+
+def print_skipped(*reasons: str) -> None:
+    """Print why a contender was skipped, for each reason that is not empty."""
+    for why in reasons:
+        if why:
+            print(f"  skipped: {why}")
+
+
 def write_json(name: str, record: dict) -> Path:
-    """Write ``benchmarks/results/<name>.json`` with the machine and BLAS added; return it."""
+    """Write ``benchmarks/results/<name>.json``, with the machine and BLAS; print and return it."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     full = {
@@ -141,6 +167,7 @@ def write_json(name: str, record: dict) -> Path:
         **record,
     }
     path.write_text(json.dumps(full, indent=2, default=_plain) + "\n")
+    print(f"  wrote {path.relative_to(RESULTS.parent.parent)}")
     return path
 
 

@@ -60,8 +60,7 @@ def main() -> dict:
         [("threads", "threads", "d"), ("gflops", "GFLOP/s", ".1f")],
     )
     record = {"size": SIZE, "repeats": REPEATS, "rows": rows}
-    path = common.write_json("flops", record)
-    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    common.write_json("flops", record)
     return record
 
 

@@ -134,22 +134,14 @@ def main() -> dict:
                 at_least=False,
             )
         )
-    common.print_table(
+    common.print_versus_torch(
         f"Mini-batch epoch, 60,000 images, batch {BATCH}, Adam, {common.ALL_CORES} threads, "
         f"best of {REPEATS}; matmul {gflops:.1f} GFLOP/s",
         rows,
-        [
-            ("run", "run", "s"),
-            ("seconds", "s/epoch", ".3f"),
-            ("vs_torch", "PyTorch / this", ".2f"),
-            ("gflop", "GFLOP", ".1f"),
-            ("bound", "bound s", ".3f"),
-            ("times_bound", "x bound", ".2f"),
-        ],
+        ".3f",
+        "PyTorch / this",
     )
-    for why in (why_numpy, why_torch):
-        if why:
-            print(f"  skipped: {why}")
+    common.print_skipped(why_numpy, why_torch)
     common.print_targets(targets)
     record = {
         "threads": common.ALL_CORES,
@@ -164,8 +156,7 @@ def main() -> dict:
         "rows": rows,
         "targets": targets,
     }
-    path = common.write_json("minibatch", record)
-    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    common.write_json("minibatch", record)
     return record
 
 

@@ -87,8 +87,7 @@ def main() -> dict | None:
         "rows": rows,
         "max_weight_difference": difference,
     }
-    path = common.write_json("pure_python", record)
-    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    common.write_json("pure_python", record)
     return record
 
 

@@ -32,8 +32,7 @@ def main() -> None:
     common.print_targets(targets)
     met = sum(t["met"] for t in targets)
     print(f"  {met} of {len(targets)} targets held")
-    path = common.write_json("summary", {"targets": targets})
-    print(f"  wrote {path.relative_to(common.RESULTS.parent.parent)}")
+    common.write_json("summary", {"targets": targets})
 
 
 if __name__ == "__main__":
