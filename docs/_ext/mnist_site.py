@@ -1,11 +1,12 @@
 """Sphinx extension of the mnist-from-scratch site: generated parts of the landing page, and links.
 
-* The landing page (``docs/index.md``) holds two markers that are replaced at build time:
+* The landing page (``docs/index.md``) holds three markers that are replaced at build time:
   ``<!-- generated: learning-path -->`` by a numbered list of the notebooks in ``notebooks/``
-  (each one's title and the first sentence of its introduction, read from the notebook), and
+  (each one's title and the first sentence of its introduction, read from the notebook);
   ``<!-- generated: results-table -->`` by the table that ``helpers.results_table`` makes from
-  ``results/*.json``. Nothing of either is typed by hand, and the landing page is read again on
-  every build so that both stay current.
+  ``results/*.json``; ``<!-- generated: benchmark-table -->`` by the speed measurements of
+  ``benchmarks/results/*.json`` (``helpers.benchmark_table``). Nothing of them is typed by
+  hand, and the landing page is read again on every build so that they stay current.
 * The launch buttons of each notebook page open the repository's ``.md`` notebook on Binder, and
   on Colab the executed ``.ipynb`` of the published site (Colab cannot open MyST Markdown).
 * The executed notebook offered for download (``_sources/notebooks/NN-name.ipynb``) holds its
@@ -26,6 +27,7 @@ from sphinx.errors import ExtensionError
 LANDING = "docs/index"
 LEARNING_PATH = "<!-- generated: learning-path -->"
 RESULTS_TABLE = "<!-- generated: results-table -->"
+BENCHMARK_TABLE = "<!-- generated: benchmark-table -->"
 
 
 def _root(app: Sphinx) -> Path:
@@ -73,16 +75,24 @@ def results_section(root: Path) -> str:
     return helpers.results_table(results)
 
 
+def benchmark_section(root: Path) -> str:
+    """Return the benchmark tables of benchmarks/results/*.json, made by helpers.benchmark_table."""
+    import helpers
+
+    return helpers.benchmark_table(root / "benchmarks" / "results")
+
+
 def fill_landing_page(app: Sphinx, docname: str, source: list[str]) -> None:
     """``source-read``: replace the landing page's markers with generated Markdown."""
     if docname != LANDING:
         return
     text = source[0]
-    for marker in (LEARNING_PATH, RESULTS_TABLE):
+    for marker in (LEARNING_PATH, RESULTS_TABLE, BENCHMARK_TABLE):
         if marker not in text:
             raise ExtensionError(f"{docname}.md lost its marker {marker}")
     text = text.replace(LEARNING_PATH, learning_path(_root(app)))
     text = text.replace(RESULTS_TABLE, results_section(_root(app)))
+    text = text.replace(BENCHMARK_TABLE, benchmark_section(_root(app)))
     source[0] = text
 
 
