@@ -17,8 +17,9 @@ three are the notebooks' own code, loaded from them (see notebook_code.py):
   one, with biases, so it is timed but not compared for equality.
 * **optimised**: ``fast_epoch`` of notebook 07, the source's math written for speed: float32,
   preallocated buffers, all dropout masks drawn in one call per epoch (the same random numbers,
-  in the same order), and the rank-1 update of the first layer applied only to the rows of
-  pixels that are not blank (``blank_free``, once per data set). Before it is timed, it is
+  in the same order), the first layer's rows gathered only for the pixels that are not blank
+  (``blank_free``, once per data set), and both rank-1 updates done in place by BLAS's ``ger``
+  (through SciPy, as NumPy does not offer it). Before it is timed, it is
   checked to give the same weights, loss and accuracy as the source after the same steps:
   exactly (to rounding) in float64, and to float32 rounding in float32.
 
