@@ -17,6 +17,11 @@ speed on every core (see flops.py); "x bound" is the measured time divided by th
 
 Targets: NumPy 784-100-10 at least 2x faster than PyTorch; the NumPy 784-100-10 epoch within
 2.5x of the FLOP bound.
+
+To show where the NumPy 784-100-10 epoch's time goes, two of its parts are also timed alone, for
+as many batches as an epoch has: the five matrix products of one training step (the only work the
+bound counts), and notebook 05's ``Adam.step`` on the model's 79,510 parameters (about a dozen
+element-wise passes over every parameter per step, work the bound does not count).
 """
 
 from __future__ import annotations
@@ -46,6 +51,34 @@ def numpy_epoch(nb05, sizes, x, y):
         train_epoch(params, adam(params, lr=LEARNING_RATE), x, y, BATCH, rng)
 
     return run
+
+
+def epoch_parts(nb05, sizes, x) -> dict:
+    """Time, for one epoch's number of batches, the step's matrix products and its Adam step."""
+    init_network, _, adam = nb05
+    rng = np.random.default_rng(SEED)
+    w1, b1, w2, b2 = params = init_network(list(sizes), rng)
+    x_batch = x[:BATCH]
+    hidden = np.maximum(x_batch @ w1 + b1, 0)
+    delta2 = np.ones((BATCH, sizes[-1]), np.float32)
+    delta1 = np.ones_like(hidden)
+    batches = -(-len(x) // BATCH)
+
+    def products():
+        for _ in range(batches):
+            x_batch @ w1, hidden @ w2  # forward
+            hidden.T @ delta2, delta2 @ w2.T, x_batch.T @ delta1  # backward
+
+    optimizer = adam(params, lr=LEARNING_RATE)
+    grads = [np.full_like(p, 1e-3) for p in params]
+
+    def adam_steps():
+        for _ in range(batches):
+            optimizer.step(params, grads)
+
+    return common.best_interleaved(
+        {"matrix products only": products, "Adam steps only": adam_steps}, REPEATS
+    )
 
 
 def torch_epoch(torch, sizes, x, y):
@@ -94,6 +127,7 @@ def main() -> dict:
         contenders[f"PyTorch {name}"] = torch_epoch(torch, sizes, x, y) if torch else None
     with common.blas_threads(common.ALL_CORES):
         seconds = common.best_interleaved(contenders, REPEATS)
+        parts = epoch_parts(nb05, SIZES["784-100-10"], x) if nb05 else {}
 
     rows, targets = [], []
     for name, sizes in SIZES.items():
@@ -125,7 +159,6 @@ def main() -> dict:
             )
         )
     if main_numpy:
-        bound = mlp_training_flops(SIZES["784-100-10"], len(x)) / (gflops * 1e9)
         targets.append(
             common.target(
                 "NumPy 784-100-10 epoch within 2.5x of the FLOP bound",
@@ -141,6 +174,21 @@ def main() -> dict:
         ".3f",
         "PyTorch / this",
     )
+    bound = mlp_training_flops(SIZES["784-100-10"], len(x)) / (gflops * 1e9)
+    breakdown = [
+        {"part": part, "seconds": value, "times_bound": value / bound}
+        for part, value in parts.items()
+    ]
+    if breakdown:
+        common.print_table(
+            "Parts of the NumPy 784-100-10 epoch, each timed alone for an epoch's batches",
+            breakdown,
+            [
+                ("part", "part", "s"),
+                ("seconds", "s/epoch", ".3f"),
+                ("times_bound", "x bound", ".2f"),
+            ],
+        )
     common.print_skipped(why_numpy, why_torch)
     common.print_targets(targets)
     record = {
@@ -154,6 +202,7 @@ def main() -> dict:
         "torch": torch.__version__ if torch else why_torch,
         "seconds": seconds,
         "rows": rows,
+        "breakdown_784_100_10": breakdown,
         "targets": targets,
     }
     common.write_json("minibatch", record)
