@@ -27,7 +27,7 @@ from notebook_code import try_load
 BATCH = 128
 BATCHES = 30  # timed mini-batches per run: 3,840 images
 EPOCH = 60_000
-REPEATS = 2
+REPEATS = 5
 SEED = 0
 LEARNING_RATE = 2e-3  # notebook 06's peak rate
 TARGET = 1.5

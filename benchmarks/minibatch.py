@@ -36,7 +36,7 @@ BATCH = 128
 LEARNING_RATE = 1e-3
 EPS = 1e-7  # notebook 05's Adam epsilon
 SEED = 0
-REPEATS = 3
+REPEATS = 5
 TARGET_VS_TORCH = 2.0
 TARGET_VS_BOUND = 2.5
 

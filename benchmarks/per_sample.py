@@ -36,7 +36,7 @@ from notebook_code import load_notebook, require, try_load
 
 SAMPLES = 5_000  # training images per timed run (the first ones of the training set)
 CHECK_SAMPLES = 2_000  # images trained by both loops for the equality check
-REPEATS = 3
+REPEATS = 5
 HIDDEN = 100
 TARGET_SPEEDUP = 6.0
 FAST = "07-make-training-fast"
