@@ -488,8 +488,9 @@ def benchmark_table(folder: str | os.PathLike) -> str:
     Returns
     -------
     str
-        A table of every timed run (time and ratio), a table of the speed targets, and the
-        machine, BLAS library and time of the measurement; or a line saying there is none.
+        A table of every timed run (time and ratio), a table of the speed targets, what each
+        benchmark ran (data size, seed, threads, repeats), and the machine, BLAS library and
+        time of the measurement; or a line saying there is none.
     """
     folder = Path(folder)
     summary_path = folder / "summary.json"
@@ -505,12 +506,43 @@ def benchmark_table(folder: str | os.PathLike) -> str:
         lines.append(
             f"| {t['target']} | {t['measured']:.2f} | {t['comparison']} {t['limit']:g} | {met} |"
         )
+    lines += ["", "| benchmark | setup |", "|---|---|"]
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text())
+        if "rows" in record:  # the benchmarks of the first table
+            lines.append(f"| {path.stem} | {_benchmark_setup(record)} |")
     lines += [
         "",
         f"Measured on: {summary['machine']}; BLAS: {summary['blas']}; "
         f"at {summary['measured_at']} (`benchmarks/run_all.py`).",
     ]
     return "\n".join(lines)
+
+
+def _benchmark_setup(record: Mapping) -> str:
+    """Describe what a benchmark ran: data size, seed, BLAS threads and repeats."""
+    parts = []
+    samples = record.get("samples")
+    if isinstance(samples, Mapping):  # a different number of images for each contender
+        parts.append(", ".join(f"{count:,} images ({who})" for who, count in samples.items()))
+    elif samples is not None:
+        parts.append(f"{samples:,} training images")
+    if "timed_images" in record:
+        parts.append(
+            f"{record['timed_batches']} batches of {record['batch_size']} "
+            f"({record['timed_images']:,} images) scaled to {record['scaled_to']:,}"
+        )
+    elif "batch_size" in record:
+        parts.append(f"batches of {record['batch_size']}")
+    if "size" in record:
+        parts.append(f"{record['size']} x {record['size']} float32 matrices")
+    if "seed" in record:
+        parts.append(f"seed {record['seed']}")
+    if "threads" in record:
+        parts.append(f"{record['threads']} BLAS thread(s)")
+    if "repeats" in record:
+        parts.append(f"best of {record['repeats']}")
+    return ", ".join(parts) or "see its JSON file"
 
 
 def _numpy_run(row: Mapping) -> bool:

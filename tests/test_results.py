@@ -86,8 +86,10 @@ def test_benchmark_table_lists_runs_targets_and_machine(tmp_path):
     }
     rows = [{"loop": "source", "us_per_sample": 150.0, "speedup_vs_source": 1.0}]
     (tmp_path / "summary.json").write_text(json.dumps(summary))
-    (tmp_path / "per_sample.json").write_text(json.dumps({**common, "rows": rows}))
+    setup = {"samples": 5000, "seed": 7, "threads": 1, "repeats": 5}
+    (tmp_path / "per_sample.json").write_text(json.dumps({**common, **setup, "rows": rows}))
     table = helpers.benchmark_table(tmp_path)
     assert "| per_sample | source | 150.0 µs/image | 1.00x the source's speed |" in table
     assert "| fast >= 6x | 5.50 | >= 6 | **no** |" in table
     assert "Test machine" in table and "testblas" in table
+    assert "| per_sample | 5,000 training images, seed 7, 1 BLAS thread(s), best of 5 |" in table
