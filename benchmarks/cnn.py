@@ -22,7 +22,6 @@ import time
 import common
 import numpy as np
 from flops import matmul_gflops
-from notebook_code import try_load
 
 BATCH = 128
 BATCHES = 30  # timed mini-batches per run: 3,840 images
@@ -113,7 +112,7 @@ def main() -> dict:
     count = BATCH * BATCHES
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
-    nb06_all, why_numpy = try_load(
+    nb06_all, why_numpy = common.try_load(
         "06-convolutional-network", "Adam", "train_step", "lenet", "course_network"
     )
     torch, why_torch = common.torch_or_reason()

@@ -36,6 +36,14 @@ def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return helpers.load_mnist(fetch=False)
 
 
+def try_load(notebook: str, *names: str) -> tuple[object, str]:
+    """Return ``(definitions, "")`` from a notebook, or ``(None, why)`` when they are missing."""
+    try:
+        return helpers.require(helpers.load_notebook(notebook), *names), ""
+    except helpers.NotebookCodeMissing as error:
+        return None, str(error)
+
+
 def blas_threads(threads: int):
     """Context manager: limit the BLAS (and OpenMP) thread pools to ``threads``."""
     return threadpool_limits(limits=threads)

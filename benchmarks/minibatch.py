@@ -29,7 +29,6 @@ from __future__ import annotations
 import common
 import numpy as np
 from flops import matmul_gflops, mlp_training_flops
-from notebook_code import try_load
 
 SIZES = {"784-16-10": (784, 16, 10), "784-100-10": (784, 100, 10)}
 BATCH = 128
@@ -114,7 +113,7 @@ def main() -> dict:
     x_train, y_train, _, _ = common.load_data()
     x = x_train.astype(np.float32) / np.float32(255)
     y = y_train.astype(np.intp)
-    nb05, why_numpy = try_load(
+    nb05, why_numpy = common.try_load(
         "05-softmax-minibatches-and-adam", "init_network", "train_epoch", "Adam"
     )
     torch, why_torch = common.torch_or_reason()

@@ -5,7 +5,7 @@ Prints a table of microseconds per training image and writes benchmarks/results/
 
 Three loops train a 784-100-10 ReLU network with dropout, one image at a time, with BLAS limited
 to one thread (a per-sample loop works on vectors far too small to share between cores). All
-three are the notebooks' own code, loaded from them (see notebook_code.py):
+three are the notebooks' own code, loaded from them with ``helpers.load_notebook``:
 
 * **source**: ``plain_epoch`` of notebooks/07-make-training-fast.md, the training loop of NumPy's
   "Deep learning on MNIST" tutorial as published: float64, a fresh array for every intermediate
@@ -32,7 +32,8 @@ import time
 
 import common
 import numpy as np
-from notebook_code import load_notebook, require, try_load
+
+from helpers import load_notebook, require
 
 SAMPLES = 5_000  # training images per timed run (the first ones of the training set)
 CHECK_SAMPLES = 2_000  # images trained by both loops for the equality check
@@ -89,7 +90,7 @@ def main() -> dict:
     fast = require(namespace, "init", "plain_epoch", "blank_free", "fast_epoch")
     init, plain_epoch, blank_free, fast_epoch = fast
     seed, learning_rate = require(namespace, "SEED", "LEARNING_RATE")  # the source's
-    core, why_no_core = try_load("03-deep-learning-on-mnist", "train_epoch", "init_params")
+    core, why_no_core = common.try_load("03-deep-learning-on-mnist", "train_epoch", "init_params")
 
     with common.blas_threads(1):
         same = check_same(fast, images64[:CHECK_SAMPLES], labels[:CHECK_SAMPLES])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import common
 import numpy as np
-from notebook_code import try_load
 
 PURE_SAMPLES = 300  # images for the pure Python loop
 NUMPY_SAMPLES = 3_000  # images for the NumPy loop
@@ -24,7 +23,7 @@ ALPHA = 1e-7  # notebook 02's learning rate
 
 def main() -> dict | None:
     """Time both loops; return the JSON record (None when notebook 02 is missing)."""
-    loops, why = try_load("02-from-pure-python-to-numpy", "train_pure", "train_numpy")
+    loops, why = common.try_load("02-from-pure-python-to-numpy", "train_pure", "train_numpy")
     if loops is None:
         print(f"\nPure Python vs NumPy skipped: {why}")
         return None
