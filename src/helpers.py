@@ -703,13 +703,17 @@ def definition_cells(name: str | Path) -> list[tuple[str, bool]]:
     return pieces
 
 
-def load_notebook(name: str | Path) -> dict:
+def load_notebook(name: str | Path, given: Mapping | None = None) -> dict:
     """Execute a notebook's definitions in a fresh namespace and return it.
 
     Parameters
     ----------
     name
         A notebook's stem (``"03-deep-learning-on-mnist"``), file name or path.
+    given
+        Names the notebook gets by running code, which :func:`load_notebook` does not run: for
+        a notebook that takes functions from another one, that notebook's namespace. The
+        namespace starts as a copy of it.
 
     Returns
     -------
@@ -724,9 +728,10 @@ def load_notebook(name: str | Path) -> dict:
     --------
     >>> nb05 = load_notebook("05-softmax-minibatches-and-adam")
     >>> train_epoch, Adam = require(nb05, "train_epoch", "Adam")
+    >>> nb07 = load_notebook("07-make-training-fast", given=nb05)  # it uses nb05's forward
     """
     path = _notebook_path(name)
-    namespace: dict = {"__name__": f"notebook_{path.stem.replace('-', '_')}"}
+    namespace = dict(given or {}, __name__=f"notebook_{path.stem.replace('-', '_')}")
     skipped = []
     for source, is_function_or_class in definition_cells(path):
         try:

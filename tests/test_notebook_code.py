@@ -103,10 +103,16 @@ def test_a_definition_that_needs_work_is_reported(tmp_path):
     ("stem", "names"),
     [
         ("05-softmax-minibatches-and-adam", ("init_network", "train_epoch", "Adam")),
-        ("07-make-training-fast", ("plain_epoch", "fast_epoch", "SEED")),
+        ("07-make-training-fast", ("plain_epoch", "fast_epoch", "FlatAdam", "SEED")),
     ],
 )
 def test_the_project_notebooks_load(stem, names):
     namespace = helpers.load_notebook(stem)
     assert namespace["__skipped__"] == []
     assert all(callable(v) or isinstance(v, int) for v in helpers.require(namespace, *names))
+
+
+def test_given_names_come_first(notebook):
+    namespace = helpers.load_notebook(notebook, given={"data": [1, 2], "SEED": 1})
+    assert namespace["uses_data"]() == [1, 2]  # a name the notebook makes by doing work
+    assert namespace["SEED"] == 7  # the notebook's own definitions win
