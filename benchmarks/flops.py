@@ -2,9 +2,9 @@
 
 Run: .venv/bin/python benchmarks/flops.py
 Prints float32 matrix-multiply GFLOP/s (one thread and every core) and writes
-benchmarks/results/flops.json. The other benchmarks use :func:`matmul_gflops` to turn a training
-run's FLOPs into a lower bound on its time: no code can multiply matrices faster than the
-machine's own BLAS does on large, square ones.
+benchmarks/results/flops.json. The training benchmarks time :func:`matmul_contender`'s product
+among their runs, and turn each run's FLOPs into a lower bound on its time: no code can multiply
+matrices faster than the machine's own BLAS does on large, square ones.
 
 Counting: a product of an (m, k) and a (k, n) matrix is 2mkn FLOPs (a multiply and an add per
 term). Training a dense layer on a batch costs three such products (forward, weight gradient,
@@ -15,6 +15,7 @@ softmax, the optimizer) is not counted: the bound is the matrix products alone.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import common
 import numpy as np
@@ -23,20 +24,34 @@ SIZE = 2048  # the side of the square matrices multiplied
 REPEATS = 5
 
 
-def matmul_gflops(threads: int, size: int = SIZE, repeats: int = REPEATS) -> float:
-    """Best float32 GFLOP/s of ``a @ b`` for random ``size`` x ``size`` matrices."""
+def matmul_contender(size: int = SIZE) -> tuple[Callable[[], object], int]:
+    """Return a function multiplying two random float32 ``size`` x ``size`` matrices, and its FLOPs.
+
+    The training benchmarks time it among their contenders, interleaved with them, so that the
+    FLOP bound is measured at the same moments as the runs it bounds.
+    """
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
     out = np.empty_like(a)
+
+    def multiply():
+        np.matmul(a, b, out=out)
+
+    return multiply, 2 * size**3
+
+
+def matmul_gflops(threads: int, size: int = SIZE, repeats: int = REPEATS) -> float:
+    """Best float32 GFLOP/s of ``a @ b`` for random ``size`` x ``size`` matrices."""
+    multiply, flops = matmul_contender(size)
     best = np.inf
     with common.blas_threads(threads):
-        np.matmul(a, b, out=out)  # warm-up
+        multiply()  # warm-up
         for _ in range(repeats):
             start = time.perf_counter()
-            np.matmul(a, b, out=out)
+            multiply()
             best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
+    return flops / best / 1e9
 
 
 def mlp_training_flops(sizes: tuple[int, ...], samples: int) -> int:
