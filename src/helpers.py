@@ -39,9 +39,14 @@ import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import requests
+import urllib3
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,10 +95,23 @@ class DownloadError(RuntimeError):
 # --------------------------------------------------------------------------
 
 
+def _from_project(path: str | os.PathLike) -> Path:
+    """Return ``path`` with ``~`` expanded, a relative one taken from the project's folder.
+
+    Notebooks run in ``notebooks/`` and the tasks in the project's folder: anchoring relative
+    paths there makes ``MNIST_DATA_DIR=cache`` mean the same folder for both.
+    """
+    return PROJECT_ROOT / Path(path).expanduser()
+
+
 def data_dir(path: str | os.PathLike | None = None) -> Path:
-    """Return the cache folder: ``path``, else ``$MNIST_DATA_DIR``, else ``_data/``."""
-    chosen = path or os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "_data"
-    return Path(chosen).expanduser()
+    """Return the cache folder: ``path``, else ``$MNIST_DATA_DIR``, else ``_data/``.
+
+    A relative ``$MNIST_DATA_DIR`` is taken from the project's folder.
+    """
+    if path:
+        return Path(path).expanduser()
+    return _from_project(os.environ.get(DATA_DIR_ENV) or "_data")
 
 
 def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
@@ -103,10 +121,18 @@ def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
     ----------
     mirrors
         Mirrors to use instead of the public defaults. The one named by
-        ``$MNIST_MIRROR``, if set, always comes first.
+        ``$MNIST_MIRROR``, if set, always comes first (a relative folder is taken
+        from the project's folder).
+
+    Returns
+    -------
+    list of str
+        Base URLs and folders.
     """
     chosen = list(DEFAULT_MIRRORS if mirrors is None else mirrors)
     own = os.environ.get(MIRROR_ENV, "").strip()
+    if own and not re.match(r"^https?://", own):
+        own = str(_from_project(own))
     if own:
         chosen = [own] + [m for m in chosen if m != own]
     return chosen
@@ -123,6 +149,13 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 def check_file(path: str | os.PathLike, name: str) -> str | None:
     """Compare a file with the canonical size and digest of ``name``.
+
+    Parameters
+    ----------
+    path
+        The file to check.
+    name
+        Its MNIST file name, a key of :data:`MNIST_FILES`.
 
     Returns
     -------
@@ -185,11 +218,17 @@ def _copy_from_mirror(
         done = 0
         try:
             with open(target, "wb") as out:
-                for chunk in response.iter_content(CHUNK_SIZE):
+                # The raw bytes: a server that labels the .gz file "Content-Encoding: gzip"
+                # must not get it unzipped on the way.
+                for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
                     out.write(chunk)
                     done += len(chunk)
                     if bar:
                         bar.update(done)
+        except urllib3.exceptions.ReadTimeoutError as error:
+            raise requests.exceptions.ReadTimeout(error) from error
+        except urllib3.exceptions.HTTPError as error:  # the connection broke mid-file
+            raise requests.exceptions.ChunkedEncodingError(error) from error
         finally:
             if bar:
                 bar.close()
@@ -224,7 +263,10 @@ def _fetch_one(
         print(f"Cached {path} is bad ({problem}); fetching it again.", file=sys.stderr)
     failures = []
     for mirror in mirrors:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        try:
+            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        except OSError as error:
+            raise DownloadError(_unwritable(folder, error)) from error
         os.close(handle)
         temp = Path(temp_name)
         try:
@@ -246,6 +288,14 @@ def _fetch_one(
         + f"\nTo fix it: check your connection, or set {MIRROR_ENV} to a mirror URL or a "
         f"folder holding the MNIST files, or place {name} by hand in {folder} "
         f"({size:,} bytes, SHA-256 {digest})."
+    )
+
+
+def _unwritable(folder: Path, error: OSError) -> str:
+    """Say that the cache folder cannot be written, and what to do."""
+    return (
+        f"Cannot write to the cache folder {folder} ({error.strerror or error}). "
+        f"Set {DATA_DIR_ENV} to a folder you can write to."
     )
 
 
@@ -283,10 +333,14 @@ def fetch_mnist(
     ------
     DownloadError
         When no mirror gives an intact file; the message lists each mirror
-        and why it failed, and how to place the files by hand.
+        and why it failed, and how to place the files by hand. Also when the
+        cache folder cannot be written.
     """
     target = data_dir(folder)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DownloadError(_unwritable(target, error)) from error
     chosen = mirror_list(mirrors)
     return {name: _fetch_one(name, target, chosen, timeout, progress) for name in MNIST_FILES}
 
@@ -350,16 +404,41 @@ def decode_idx(raw: bytes, name: str, magic: int) -> np.ndarray:
 
 
 def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
-    """Read and decode one gzipped IDX file (see :func:`decode_idx`)."""
+    """Read and decode one gzipped IDX file.
+
+    Parameters
+    ----------
+    path
+        The ``.gz`` file.
+    magic
+        The expected magic number: 2051 (images) or 2049 (labels).
+
+    Returns
+    -------
+    numpy.ndarray
+        See :func:`decode_idx`. The array is read-only: it shares the file's bytes.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing.
+    ValueError
+        When it is not a valid gzip stream or not a valid MNIST IDX file; the
+        message names the file to delete.
+    """
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: run helpers.fetch_mnist() or load_mnist(fetch=True) to get it."
+        )
     try:
         with gzip.open(path, "rb") as file:
             raw = file.read()
     except (OSError, EOFError, zlib.error) as error:
         raise ValueError(
-            f"{path.name}: not a valid gzip stream ({error}); delete it and fetch it again."
+            f"{path}: not a valid gzip stream ({error}); delete it and fetch it again."
         ) from error
-    return decode_idx(raw, path.name, magic)
+    return decode_idx(raw, str(path), magic)
 
 
 def load_mnist(
@@ -377,6 +456,20 @@ def load_mnist(
     fetch
         Whether to call :func:`fetch_mnist` first (checking digests, and
         downloading what is missing). With ``False`` the files are only read.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``x_train, y_train, x_test, y_test``, read-only (make a copy to change them).
+
+    Raises
+    ------
+    DownloadError
+        When a file cannot be fetched intact (see :func:`fetch_mnist`).
+    FileNotFoundError
+        With ``fetch=False``, when a file is missing.
+    ValueError
+        When a file is not a valid gzipped MNIST IDX file.
     """
     folder = data_dir(folder)
     if fetch:
@@ -411,7 +504,7 @@ def machine() -> str:
 
 def results_dir() -> Path:
     """Return where results go: ``$MNIST_RESULTS_DIR``, else ``results/``."""
-    return Path(os.environ.get(RESULTS_DIR_ENV) or PROJECT_ROOT / "results")
+    return _from_project(os.environ.get(RESULTS_DIR_ENV) or "results")
 
 
 def _slug(text: str) -> str:
@@ -468,6 +561,7 @@ def results_table(results: Iterable[Mapping]) -> str:
         "| training images | seed |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
+    results = list(results)
     for r in results:
         lines.append(
             f"| {r['notebook']} | {r['model']} | {r['parameters']:,} | "
@@ -744,10 +838,25 @@ def load_notebook(name: str | Path, given: Mapping | None = None) -> dict:
     return namespace
 
 
-def require(namespace: dict, *names: str):
+def require(namespace: dict, *names: str) -> object:
     """Return the named definitions of a loaded notebook; raise a clear error if one is missing.
 
-    Returns a single object for one name, else a tuple.
+    Parameters
+    ----------
+    namespace
+        A notebook's definitions, from :func:`load_notebook`.
+    *names
+        The names needed.
+
+    Returns
+    -------
+    object or tuple
+        The definition for one name, else a tuple of them in the order asked.
+
+    Raises
+    ------
+    NotebookCodeMissing
+        When the notebook defines none of some name.
     """
     missing = [n for n in names if n not in namespace]
     if missing:
@@ -768,7 +877,7 @@ def log_epoch(epoch: int, epochs: int, seconds: float | None = None, **metrics: 
     for key, value in metrics.items():
         parts.append(f"{key.replace('_', ' ')} {value:.4f}")
     if seconds is not None:
-        parts.append(f"{seconds:.1f} s")
+        parts.append(f"{seconds:.3g} s")
     print("  ".join(parts), flush=True)
 
 
@@ -778,7 +887,7 @@ def plot_digits(
     predicted: Sequence[int] | np.ndarray | None = None,
     columns: int = 10,
     size: float = 1.1,
-):
+) -> Figure:
     """Draw digits in a grid, titled with their labels (and predictions).
 
     Parameters
@@ -821,7 +930,7 @@ def plot_digits(
     return fig
 
 
-def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None):
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
     """Plot per-epoch curves: losses on the left, accuracies on the right.
 
     Parameters
@@ -865,7 +974,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) 
     return matrix
 
 
-def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None):
+def plot_confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None
+) -> Figure:
     """Draw the confusion matrix with counts in each cell.
 
     Returns

@@ -44,6 +44,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
         self.send_response(200)
         self.send_header("Content-Length", str(len(body if mode == "short" else self.files[name])))
+        if mode == "gzip-encoded":  # a server that labels .gz files as compressed in transit
+            self.send_header("Content-Encoding", "gzip")
         self.end_headers()
         if mode == "cut":  # promises the whole file, sends half, closes
             body = body[: len(body) // 2]

@@ -37,6 +37,12 @@ def test_progress_bar_reaches_full_size(cache, mirror, capsys):
     assert out.count("\n") == 4  # one finished line per file
 
 
+def test_gzip_content_encoding_keeps_the_file_compressed(cache, mirror):
+    paths = fetch(cache, mirror + "gzip-encoded/")
+    for name, path in paths.items():
+        assert helpers.check_file(path, name) is None
+
+
 def test_falls_back_to_the_next_mirror_after_a_404(cache, mirror, seen):
     fetch(cache, mirror + "404/", mirror + "ok/")
     assert [p.split("/")[1] for p in seen] == ["404", "ok"] * 4
@@ -135,3 +141,16 @@ def test_missing_file_in_a_folder_mirror_is_reported(cache, tmp_path):
 def test_downloaded_files_are_readable_by_others(cache, mirror):
     paths = fetch(cache, mirror + "ok/")
     assert all(os.stat(p).st_mode & 0o044 == 0o044 for p in paths.values())
+
+
+def test_unwritable_cache_folder_is_a_clear_error(tmp_path, mirror):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(helpers.DownloadError, match="Set MNIST_DATA_DIR to a folder you can write"):
+        fetch(blocker / "cache", mirror + "ok/")
+
+
+def test_relative_data_dir_is_taken_from_the_project_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MNIST_DATA_DIR", "elsewhere")
+    assert helpers.data_dir() == helpers.PROJECT_ROOT / "elsewhere"

@@ -72,3 +72,8 @@ def test_bad_header_inside_a_valid_gzip(tmp_path):
     path.write_bytes(gzip.compress(idx_bytes(2051, [1, 32, 32], bytes(1024))))
     with pytest.raises(ValueError, match=r"images.gz: images are 32x32"):
         helpers.read_idx_gz(path, helpers.IMAGES_MAGIC)
+
+
+def test_missing_file_without_fetching_says_how_to_get_it(cache):
+    with pytest.raises(FileNotFoundError, match=r"missing: run helpers.fetch_mnist\(\)"):
+        helpers.load_mnist(cache, fetch=False)

@@ -93,3 +93,10 @@ def test_benchmark_table_lists_runs_targets_and_machine(tmp_path):
     assert "| fast >= 6x | 5.50 | >= 6 | **no** |" in table
     assert "Test machine" in table and "testblas" in table
     assert "| per_sample | 5,000 training images, seed 7, 1 BLAS thread(s), best of 5 |" in table
+
+
+def test_results_table_accepts_a_generator():
+    record = {"notebook": "01-x", **METRICS, "machine": "Test machine"}
+    table = helpers.results_table(r for r in [record])
+    assert "| 01-x | 784-10 linear | 7,850 | 90.00% |" in table
+    assert table.endswith("Measured on: Test machine.")
