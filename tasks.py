@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -48,15 +49,33 @@ def setup(extras: str = "dev") -> None:
     """Create .venv, install the project into it, and fetch the data."""
     if sys.version_info < (3, 10):  # noqa: UP036 (tasks.py runs on any python3)
         sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
-    if not PYTHON.exists():
-        print(f"Creating a virtual environment in {VENV}", flush=True)
-        venv.create(VENV, with_pip=True)
+    if not _has_pip():
+        _create_venv()
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != wanted:
         run(PYTHON, "-m", "pip", "install", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--editable", f".[{extras}]")
         STAMP.write_text(wanted)
     run(PYTHON, __file__, "_fetch")
+
+
+def _has_pip() -> bool:
+    """Whether .venv exists and its Python can run pip (a failed creation leaves it without)."""
+    check = [str(PYTHON), "-m", "pip", "--version"]
+    return PYTHON.exists() and subprocess.run(check, capture_output=True).returncode == 0
+
+
+def _create_venv() -> None:
+    """Create .venv afresh, with pip; explain what to install when Python cannot."""
+    print(f"Creating a virtual environment in {VENV}", flush=True)
+    try:
+        venv.create(VENV, with_pip=True, clear=True)
+    except (subprocess.CalledProcessError, OSError) as error:
+        shutil.rmtree(VENV, ignore_errors=True)
+        sys.exit(
+            f"Could not create a virtual environment with pip ({error}).\n"
+            "On Debian or Ubuntu, install it first: sudo apt install python3-venv"
+        )
 
 
 def _fetch() -> None:
@@ -73,6 +92,9 @@ def lab(*lab_args: str) -> None:
     """Open JupyterLab on notebooks/ (the .md files open as notebooks)."""
     setup()
     os.chdir(ROOT)
+    # Results of notebooks run by hand go to a scratch folder: only `tasks.py results`
+    # rewrites the committed results/ (and README's table, which a test compares with them).
+    os.environ.setdefault("MNIST_RESULTS_DIR", str(ROOT / "_build" / "results-lab"))
     command = [str(BIN / "jupyter"), "lab", "notebooks", *lab_args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # e.g. in a container
         command.append("--allow-root")
