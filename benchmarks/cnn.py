@@ -8,12 +8,12 @@ Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the
 built by notebooks/06-convolutional-network.md's own layers (im2col convolution, max pooling,
 dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Dropout``,
 ``nn.Linear``, ``torch.optim.Adam``). Each run trains a fresh network on ``BATCHES`` mini-batches of
-128 images (after one warm-up batch) and scales the time to an epoch of 60,000 images, as the
-notebook's ``seconds_per_epoch`` does. The NumPy step is the notebook's ``train_step``: it sends
-each batch of 128 through the network in micro-batches of 32 images and adds up their gradients (the
-batch's gradient, to rounding; one Adam step per batch of 128), so that the big intermediate arrays
-fit in the processor's cache. PyTorch takes each batch of 128 at once. Every core is used; PyTorch
-is skipped with a message when it is not installed.
+128 images (after one warm-up batch) and scales the time to an epoch of 60,000 images (the
+notebook's ``seconds_per_epoch`` scales the same way to its 55,000 training images). The NumPy step
+is the notebook's ``train_step``: it sends each batch of 128 through the network in micro-batches of
+32 images and adds up their gradients (the batch's gradient, to rounding; one Adam step per batch of
+128), so that the big intermediate arrays fit in the processor's cache. PyTorch takes each batch of
+128 at once. Every core is used; PyTorch is skipped with a message when it is not installed.
 
 Target: the NumPy epoch of the network notebook 06 trains at most 1.5x PyTorch's time.
 """
