@@ -50,10 +50,16 @@ def blas_threads(threads: int):
 
 
 def blas_description() -> str:
-    """Name the BLAS library NumPy uses and its default number of threads."""
+    """Name the BLAS libraries loaded, their default number of threads and their kernels.
+
+    OpenBLAS picks kernels for the processor it finds, unless ``OPENBLAS_CORETYPE`` names them:
+    the description says so, since older kernels can make matrix products several times slower.
+    """
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    forced = " set by OPENBLAS_CORETYPE" if os.environ.get("OPENBLAS_CORETYPE") else ""
     return ", ".join(
-        f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+        f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads"
+        + (f", {p['architecture']} kernels{forced})" if p.get("architecture") else ")")
         for p in pools
     )
 

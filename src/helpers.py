@@ -489,17 +489,38 @@ REQUIRED_METRICS = ("model", "test_accuracy", "parameters", "train_seconds", "se
 
 
 def machine() -> str:
-    """Describe this machine in one line: CPU, cores, OS, Python and NumPy."""
+    """Describe this machine in one line: CPU, cores, OS, Python and NumPy.
+
+    On Linux the CPU is named as ``/proc/cpuinfo`` names it, with its family and model numbers
+    and its widest vector instructions, since a virtual machine's CPU name alone ("AMD EPYC")
+    can stand for processors of very different speeds.
+    """
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        if found:
-            cpu = found.group(1).strip()
+        cpu = _describe_cpu(cpuinfo.read_text()) or cpu
     return (
         f"{cpu}, {os.cpu_count()} cores, {platform.system()}, "
         f"Python {platform.python_version()}, NumPy {np.__version__}"
     )
+
+
+# The widest vector instructions a CPU flag names, widest first.
+_VECTOR_FLAGS = [("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("asimd", "NEON")]
+
+
+def _describe_cpu(cpuinfo: str) -> str | None:
+    """Name, family, model and widest vector instructions of the first CPU in ``cpuinfo``."""
+    fields = dict(re.findall(r"^([^\t:]+?)\s*:\s*(.*)$", cpuinfo.split("\n\n")[0], re.M))
+    if "model name" not in fields:
+        return None
+    details = (
+        [f"family {fields['cpu family']} model {fields['model']}"] if "cpu family" in fields else []
+    )
+    flags = set(fields.get("flags", "").split())
+    vector = next((name for flag, name in _VECTOR_FLAGS if flag in flags), None)
+    details += [vector] if vector else []
+    return fields["model name"].strip() + (f" ({', '.join(details)})" if details else "")
 
 
 def results_dir() -> Path:

@@ -35,6 +35,31 @@ def test_record_result_writes_json_with_machine(tmp_path, monkeypatch):
     assert helpers.load_results(tmp_path) == [record]
 
 
+CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 26
+model\t\t: 2
+model name\t: AMD EPYC
+flags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw
+
+processor\t: 1
+model name\t: AMD EPYC
+"""
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "described"),
+    [
+        (CPUINFO, "AMD EPYC (family 26 model 2, AVX-512)"),
+        (CPUINFO.replace(" avx512f avx512bw", ""), "AMD EPYC (family 26 model 2, AVX2)"),
+        ("processor\t: 0\nmodel name\t: Some CPU\n", "Some CPU"),
+        ("processor\t: 0\nCPU implementer\t: 0x41\n", None),
+    ],
+)
+def test_machine_names_the_cpu_family_and_vector_instructions(cpuinfo, described):
+    assert helpers._describe_cpu(cpuinfo) == described
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"test_accuracy": 97.5}, "fraction"), ({"seed": None}, None)],
