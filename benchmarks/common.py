@@ -53,7 +53,7 @@ def blas_description() -> str:
     """Name the BLAS libraries loaded, their default number of threads and their kernels.
 
     OpenBLAS picks kernels for the processor it finds, unless ``OPENBLAS_CORETYPE`` names them:
-    the description says so, since older kernels can make matrix products several times slower.
+    the description says so, since older kernels can make matrix products much slower.
     """
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
     forced = " set by OPENBLAS_CORETYPE" if os.environ.get("OPENBLAS_CORETYPE") else ""
