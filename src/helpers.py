@@ -995,6 +995,32 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) 
     return matrix
 
 
+def most_confused(
+    y_true: np.ndarray, y_pred: np.ndarray, count: int = 5, classes: int = 10
+) -> list[tuple[int, int, int]]:
+    """List the most frequent mistakes, most frequent first.
+
+    Parameters
+    ----------
+    y_true, y_pred : numpy.ndarray
+        True and predicted labels, one per image.
+    count : int
+        How many mistakes to list at most; pairs that never occur are left out.
+    classes : int
+        Number of classes.
+
+    Returns
+    -------
+    list of (true, predicted, times)
+        Ties are listed by true label, then by predicted label.
+    """
+    matrix = confusion_matrix(y_true, y_pred, classes)
+    np.fill_diagonal(matrix, 0)
+    order = np.argsort(-matrix, axis=None, kind="stable")[:count]
+    pairs = zip(*np.unravel_index(order, matrix.shape), strict=True)
+    return [(int(t), int(p), int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]
+
+
 def plot_confusion_matrix(
     y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None
 ) -> Figure:
