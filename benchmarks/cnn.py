@@ -10,10 +10,13 @@ dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``,
 ``nn.Linear``, ``torch.optim.Adam``). Each run trains a fresh network on ``BATCHES`` mini-batches of
 128 images (after one warm-up batch) and scales the time to an epoch of 60,000 images (the
 notebook's ``seconds_per_epoch`` scales the same way to its 55,000 training images). The NumPy step
-is the notebook's ``train_step``: it sends each batch of 128 through the network in micro-batches of
-32 images and adds up their gradients (the batch's gradient, to rounding; one Adam step per batch of
-128), so that the big intermediate arrays fit in the processor's cache. PyTorch takes each batch of
-128 at once. Every core is used; PyTorch is skipped with a message when it is not installed.
+is the one the notebook trains with, ``parallel_train_step``: it splits each batch of 128 into four
+micro-batches of 32 images, small enough for the big intermediate arrays to fit in the processor's
+cache, runs them at once in one thread per core (each on its own copy of the layers, which share
+the weights, with one BLAS thread per product) and adds up their gradients (the batch's gradient,
+to rounding; one Adam step per batch of 128). PyTorch takes each batch of 128 at once and spreads
+every operation over the cores itself. Every core is used; PyTorch is skipped with a message when
+it is not installed.
 
 Target: the NumPy epoch of the network notebook 06 trains at most 1.5x PyTorch's time.
 """
@@ -51,16 +54,17 @@ def training_flops(network, images) -> int:
 
 def numpy_run(nb06, build, images, labels):
     """Return a function timing ``BATCHES`` training steps of a fresh notebook-06 network."""
-    adam, train_step = nb06
+    adam, replicas_of, parallel_train_step = nb06
 
     def run():
         network = build(np.random.default_rng(SEED))
         optimizer = adam(network.params, learning_rate=LEARNING_RATE)
-        train_step(network, optimizer, images[:BATCH], labels[:BATCH])  # warm-up
+        replicas = replicas_of(network)
+        parallel_train_step(replicas, optimizer, images[:BATCH], labels[:BATCH])  # warm-up
         start = time.perf_counter()
         for i in range(BATCHES):
             part = slice(i * BATCH, (i + 1) * BATCH)
-            train_step(network, optimizer, images[part], labels[part])
+            parallel_train_step(replicas, optimizer, images[part], labels[part])
         return time.perf_counter() - start
 
     return run
@@ -116,19 +120,24 @@ def main() -> dict:
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
     nb06_all, why_numpy = common.try_load(
-        "06-convolutional-network", "Adam", "train_step", "lenet", "course_network"
+        "06-convolutional-network",
+        "Adam",
+        "Replicas",
+        "parallel_train_step",
+        "lenet",
+        "course_network",
     )
     torch, why_torch = common.torch_or_reason()
     if torch is not None:
         torch.set_num_threads(common.ALL_CORES)
     builders = {"lenet": None, "course CNN": None}
     if nb06_all:
-        builders = {"lenet": nb06_all[2], "course CNN": nb06_all[3]}
+        builders = {"lenet": nb06_all[3], "course CNN": nb06_all[4]}
     contenders = {}
     for name, build in builders.items():
         torch_name = "lenet" if name == "lenet" else "course"
         contenders[f"NumPy {name}"] = (
-            numpy_run(nb06_all[:2], build, images, labels) if nb06_all else None
+            numpy_run(nb06_all[:3], build, images, labels) if nb06_all else None
         )
         contenders[f"PyTorch {name}"] = (
             torch_run(torch, torch_name, images, labels) if torch else None

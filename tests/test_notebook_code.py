@@ -103,6 +103,7 @@ def test_a_definition_that_needs_work_is_reported(tmp_path):
     ("stem", "names"),
     [
         ("05-softmax-minibatches-and-adam", ("init_network", "train_epoch", "Adam")),
+        ("06-convolutional-network", ("Adam", "Replicas", "parallel_train_step", "lenet")),
         ("07-make-training-fast", ("plain_epoch", "fast_epoch", "FlatAdam", "SEED")),
     ],
 )
