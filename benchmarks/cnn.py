@@ -14,9 +14,11 @@ is the one the notebook trains with, ``parallel_train_step``: it splits each bat
 micro-batches of 32 images, small enough for the big intermediate arrays to fit in the processor's
 cache, runs them at once in one thread per core (each on its own copy of the layers, which share
 the weights, with one BLAS thread per product) and adds up their gradients (the batch's gradient,
-to rounding; one Adam step per batch of 128). PyTorch takes each batch of 128 at once and spreads
-every operation over the cores itself. Every core is used; PyTorch is skipped with a message when
-it is not installed.
+to rounding; one Adam step per batch of 128). The rows marked "micro-batches in turn" time the
+notebook's ``train_step`` instead, which takes the same micro-batches one after the other (with
+every core for each matrix product): the difference is what the threads buy. PyTorch takes each
+batch of 128 at once and spreads every operation over the cores itself. Every core is used;
+PyTorch is skipped with a message when it is not installed.
 
 Target: the NumPy epoch of the network notebook 06 trains at most 1.5x PyTorch's time.
 """
@@ -36,6 +38,7 @@ REPEATS = 9
 SEED = 0
 LEARNING_RATE = 2e-3  # notebook 06's peak rate
 TARGET = 1.5
+IN_TURN = ", micro-batches in turn"  # the rows of train_step, without threads
 
 
 def training_flops(network, images) -> int:
@@ -52,19 +55,29 @@ def training_flops(network, images) -> int:
     return total
 
 
-def numpy_run(nb06, build, images, labels):
-    """Return a function timing ``BATCHES`` training steps of a fresh notebook-06 network."""
-    adam, replicas_of, parallel_train_step = nb06
+def numpy_run(nb06, build, images, labels, parallel=True):
+    """Return a function timing ``BATCHES`` training steps of a fresh notebook-06 network.
+
+    The steps are the notebook's ``parallel_train_step``, or (``parallel=False``) its
+    ``train_step``, which takes the micro-batches in turn.
+    """
+    adam, replicas_of, parallel_train_step, train_step = nb06
 
     def run():
         network = build(np.random.default_rng(SEED))
         optimizer = adam(network.params, learning_rate=LEARNING_RATE)
         replicas = replicas_of(network)
-        parallel_train_step(replicas, optimizer, images[:BATCH], labels[:BATCH])  # warm-up
+
+        def step(part):
+            if parallel:
+                parallel_train_step(replicas, optimizer, images[part], labels[part])
+            else:
+                train_step(network, optimizer, images[part], labels[part])
+
+        step(slice(0, BATCH))  # warm-up
         start = time.perf_counter()
         for i in range(BATCHES):
-            part = slice(i * BATCH, (i + 1) * BATCH)
-            parallel_train_step(replicas, optimizer, images[part], labels[part])
+            step(slice(i * BATCH, (i + 1) * BATCH))
         return time.perf_counter() - start
 
     return run
@@ -124,6 +137,7 @@ def main() -> dict:
         "Adam",
         "Replicas",
         "parallel_train_step",
+        "train_step",
         "lenet",
         "course_network",
     )
@@ -132,13 +146,14 @@ def main() -> dict:
         torch.set_num_threads(common.ALL_CORES)
     builders = {"lenet": None, "course CNN": None}
     if nb06_all:
-        builders = {"lenet": nb06_all[3], "course CNN": nb06_all[4]}
+        builders = {"lenet": nb06_all[4], "course CNN": nb06_all[5]}
     contenders = {}
     for name, build in builders.items():
         torch_name = "lenet" if name == "lenet" else "course"
-        contenders[f"NumPy {name}"] = (
-            numpy_run(nb06_all[:3], build, images, labels) if nb06_all else None
-        )
+        for suffix, parallel in (("", True), (IN_TURN, False)):
+            contenders[f"NumPy {name}{suffix}"] = (
+                numpy_run(nb06_all[:4], build, images, labels, parallel) if nb06_all else None
+            )
         contenders[f"PyTorch {name}"] = (
             torch_run(torch, torch_name, images, labels) if torch else None
         )
@@ -163,8 +178,7 @@ def main() -> dict:
             with common.blas_threads(common.ALL_CORES):
                 flops = training_flops(build(np.random.default_rng(SEED)), images[:BATCH])
             flops = flops * EPOCH / BATCH
-        for library in ("NumPy", "PyTorch"):
-            key = f"{library} {name}"
+        for key in (f"NumPy {name}", f"NumPy {name}{IN_TURN}", f"PyTorch {name}"):
             if key not in seconds:
                 continue
             torch_seconds = seconds.get(f"PyTorch {name}")
