@@ -481,6 +481,35 @@ def load_mnist(
     return x_train, y_train, x_test, y_test
 
 
+def validation_split(
+    count: int = 60_000, size: int = 5_000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choose which training images to hold out as a validation set.
+
+    The same ``count``, ``size`` and ``seed`` always give the same split, so notebooks that
+    call it with the defaults hold out the same 5,000 of MNIST's 60,000 training images.
+
+    Parameters
+    ----------
+    count
+        Number of training images.
+    size
+        Number of them to hold out.
+    seed
+        Seed of the random permutation that picks them.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``train_index, val_index``: the indices of the images kept for training and of those held
+        out, each in the random order of the permutation.
+    """
+    if not 0 < size < count:
+        raise ValueError(f"cannot hold out {size} of {count} images: need 0 < size < count")
+    order = np.random.default_rng(seed).permutation(count)
+    return order[size:], order[:size]
+
+
 # --------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------

@@ -77,3 +77,18 @@ def test_bad_header_inside_a_valid_gzip(tmp_path):
 def test_missing_file_without_fetching_says_how_to_get_it(cache):
     with pytest.raises(FileNotFoundError, match=r"missing: run helpers.fetch_mnist\(\)"):
         helpers.load_mnist(cache, fetch=False)
+
+
+def test_validation_split_is_a_fixed_partition():
+    train_index, val_index = helpers.validation_split(100, size=10, seed=3)
+    assert len(val_index) == 10 and len(train_index) == 90
+    assert np.array_equal(np.sort(np.concatenate([train_index, val_index])), np.arange(100))
+    again = helpers.validation_split(100, size=10, seed=3)
+    assert np.array_equal(again[1], val_index) and np.array_equal(again[0], train_index)
+    assert not np.array_equal(helpers.validation_split(100, size=10, seed=4)[1], val_index)
+
+
+@pytest.mark.parametrize("size", [0, 100, -1])
+def test_validation_split_refuses_an_impossible_size(size):
+    with pytest.raises(ValueError, match="need 0 < size < count"):
+        helpers.validation_split(100, size=size)
