@@ -980,6 +980,54 @@ def plot_digits(
     return fig
 
 
+def plot_weights(
+    weights: np.ndarray,
+    titles: Sequence[str],
+    columns: int = 5,
+    title: str | None = None,
+    percentile: float = 100.0,
+) -> Figure:
+    """Draw weight vectors as 28x28 pictures: red for positive weights, blue for negative ones.
+
+    Parameters
+    ----------
+    weights
+        ``(n, 784)`` or ``(n, 28, 28)`` array: one picture per row, such as the rows of a
+        single layer's weights or the columns of a first hidden layer's, transposed.
+    titles
+        One title per picture.
+    columns
+        Pictures per row.
+    title
+        Title of the whole figure.
+    percentile
+        Each picture's colour scale ends at this percentile of its absolute weights (100: at the
+        largest), so that a few extreme weights need not wash out the rest.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    pictures = np.asarray(weights).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    if len(titles) != len(pictures):
+        raise ValueError(f"{len(pictures)} pictures but {len(titles)} titles")
+    rows = -(-len(pictures) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.1 * rows + 0.4))
+    for i, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if i >= len(pictures):
+            continue
+        limit = np.percentile(np.abs(pictures[i]), percentile) or 1.0  # all zero: any scale
+        ax.imshow(pictures[i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(titles[i], fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
     """Plot per-epoch curves: losses on the left, accuracies on the right.
 
