@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -41,10 +40,9 @@ mnist_site = {  # read by _ext/mnist_site.py
     "colab": COLAB,
 }
 
-# Notebooks run during the build record their results into a scratch folder, never into the
-# committed results/ (the landing page's table is made from results/, see _ext/mnist_site.py).
-if not os.environ.get("MNIST_RESULTS_DIR"):
-    os.environ["MNIST_RESULTS_DIR"] = tempfile.mkdtemp(prefix="mnist-docs-results-")
+# A claim of a notebook's text that does not hold fails the build (helpers.check). Results of
+# the notebooks run here go where helpers.results_dir says (a scratch folder), never results/.
+os.environ["MNIST_STRICT_CHECKS"] = "1"
 
 project = "MNIST from scratch"
 author = "mnist-from-scratch contributors"

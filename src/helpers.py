@@ -6,7 +6,10 @@ module holds what every notebook needs but nobody wants to read twice:
 * :func:`fetch_mnist` downloads the four MNIST files into a local cache, trying
   mirrors in order and checking each file's size and SHA-256 digest;
 * :func:`load_mnist` decodes them into NumPy arrays, validating the IDX headers;
-* :func:`record_result` saves a notebook's headline figures under ``results/``;
+* :func:`check` checks a claim of a notebook's text on this run's figures: it fails the tests
+  and the site build, and only prints a note in a learner's run;
+* :func:`record_result` saves a notebook's headline figures (in ``results/`` only when
+  ``python3 tasks.py results`` runs, in a scratch folder otherwise);
 * :func:`load_notebook` runs only the definitions (functions, classes, constants) of another
   notebook, so that a notebook or a benchmark can use that notebook's code without a copy;
 * a few plots: :func:`plot_digits`, :func:`plot_history`,
@@ -21,7 +24,10 @@ MNIST_MIRROR
 MNIST_DATA_DIR
     Where the downloaded files are cached (default: ``_data/`` in the project).
 MNIST_RESULTS_DIR
-    Where :func:`record_result` writes (default: ``results/`` in the project).
+    Where :func:`record_result` writes (default: ``_build/results-scratch/`` in the project;
+    ``python3 tasks.py results`` sets it to ``results/``).
+MNIST_STRICT_CHECKS
+    ``1``: a failed :func:`check` raises (the tests, the site build); otherwise it prints.
 """
 
 from __future__ import annotations
@@ -48,11 +54,34 @@ import urllib3
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _find_project_root() -> Path:
+    """Return the project's folder: the checkout this module lies in, or the working folder's.
+
+    An editable install (``python3 tasks.py``, the conda route) imports this file from the
+    checkout's ``src/``. An ordinary install (a hosted notebook that pip-installed the project)
+    imports it from site-packages: then the project is the nearest folder, from the working
+    folder up, that holds ``notebooks/`` and ``pyproject.toml``, or else the working folder.
+    """
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").is_file() and (here / "notebooks").is_dir():
+        return here
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return cwd
+
+
+PROJECT_ROOT = _find_project_root()
 
 MIRROR_ENV = "MNIST_MIRROR"
 DATA_DIR_ENV = "MNIST_DATA_DIR"
 RESULTS_DIR_ENV = "MNIST_RESULTS_DIR"
+STRICT_CHECKS_ENV = "MNIST_STRICT_CHECKS"
+# Where results go unless MNIST_RESULTS_DIR says otherwise: a scratch folder. Only
+# `python3 tasks.py results` points MNIST_RESULTS_DIR at the committed results/.
+SCRATCH_RESULTS = Path("_build") / "results-scratch"
 
 DEFAULT_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -511,6 +540,63 @@ def validation_split(
 
 
 # --------------------------------------------------------------------------
+# Checks of the prose's claims
+# --------------------------------------------------------------------------
+
+DEFAULT_REASON = (
+    "a setting in the notebook was changed (an exercise?), or this machine or NumPy version "
+    "computes slightly different numbers"
+)
+
+
+class ClaimError(AssertionError):
+    """A claim of a notebook's text does not hold for this run (raised in strict mode only)."""
+
+
+def strict_checks() -> bool:
+    """Whether a failed :func:`check` raises: under the tests, the site build and ``results``.
+
+    ``$MNIST_STRICT_CHECKS=1`` turns it on (``conftest.py``, ``docs/conf.py`` and
+    ``python3 tasks.py results`` set it); a learner's run only prints what failed.
+    """
+    return os.environ.get(STRICT_CHECKS_ENV, "").strip() not in ("", "0")
+
+
+def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REASON) -> bool:
+    """Check that a claim the notebook's text makes holds for this run's figures.
+
+    Parameters
+    ----------
+    holds
+        Whether the claim holds (anything truthy).
+    claim
+        What the text claims, e.g. ``"the network gets more than 97.5% of the test digits"``.
+    got
+        What this run got, e.g. ``f"{accuracy:.2%}"``.
+    reason
+        The likely reason when it fails.
+
+    Returns
+    -------
+    bool
+        Whether the claim holds. When it does not, in strict mode (see :func:`strict_checks`)
+        :class:`ClaimError` is raised; otherwise the message is printed to stderr (JupyterLab
+        shows it in red) and the notebook goes on.
+    """
+    if holds:
+        return True
+    message = (
+        f"The text claims: {claim}\n"
+        f"This run got:    {got if got != '' else '(see the cell above)'}\n"
+        f"Likely reason:   {reason}"
+    )
+    if strict_checks():
+        raise ClaimError(message)
+    print(f"Note: a claim of the text does not hold on this run.\n{message}", file=sys.stderr)
+    return False
+
+
+# --------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------
 
@@ -553,8 +639,14 @@ def _describe_cpu(cpuinfo: str) -> str | None:
 
 
 def results_dir() -> Path:
-    """Return where results go: ``$MNIST_RESULTS_DIR``, else ``results/``."""
-    return _from_project(os.environ.get(RESULTS_DIR_ENV) or "results")
+    """Return where :func:`record_result` writes: ``$MNIST_RESULTS_DIR``, else a scratch folder.
+
+    This is the one place that decides it. Only ``python3 tasks.py results`` sets
+    ``$MNIST_RESULTS_DIR`` to the committed ``results/``; every other run (JupyterLab, the tests,
+    the website build, a hosted notebook) writes to ``_build/results-scratch/``, so running a
+    notebook never changes ``results/``.
+    """
+    return _from_project(os.environ.get(RESULTS_DIR_ENV) or SCRATCH_RESULTS)
 
 
 def _slug(text: str) -> str:
@@ -599,8 +691,8 @@ def _plain(value: object) -> object:
 
 
 def load_results(folder: str | os.PathLike | None = None) -> list[dict]:
-    """Return every recorded result, sorted by notebook then file name."""
-    folder = Path(folder) if folder else results_dir()
+    """Return every recorded result in ``folder`` (default: the committed ``results/``)."""
+    folder = Path(folder) if folder else PROJECT_ROOT / "results"
     return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
 
 

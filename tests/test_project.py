@@ -1,9 +1,12 @@
 """The project's files agree with each other."""
 
 import re
+import subprocess
+import sys
 from importlib.metadata import requires
 
 import jupytext
+import pytest
 
 
 def requirement_names(requirements):
@@ -73,3 +76,22 @@ def test_readme_links_every_notebook(project_root):
     readme = (project_root / "README.md").read_text()
     for path in sorted((project_root / "notebooks").glob("*.md")):
         assert f"](notebooks/{path.name})" in readme, f"README does not link {path.name}"
+
+
+@pytest.mark.parametrize("words", [[], ["-h"], ["--help"], ["help"]])
+def test_tasks_help_lists_every_command_and_exits_0(project_root, words):
+    done = subprocess.run(
+        [sys.executable, "tasks.py", *words], cwd=project_root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    for command in ("lab", "test", "docs", "results", "table", "help"):
+        assert re.search(rf"^  {command} +\S", done.stdout, re.M), (command, done.stdout)
+    assert "_fetch" not in done.stdout
+
+
+def test_tasks_names_an_unknown_command_and_exits_2(project_root):
+    done = subprocess.run(
+        [sys.executable, "tasks.py", "tset"], cwd=project_root, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "unknown command 'tset'" in done.stderr and "Commands:" in done.stderr

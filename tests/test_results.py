@@ -125,3 +125,18 @@ def test_results_table_accepts_a_generator():
     table = helpers.results_table(r for r in [record])
     assert "| 01-x | 784-10 linear | 7,850 | 90.00% |" in table
     assert table.endswith("Measured on: Test machine.")
+
+
+def test_only_an_explicit_results_dir_is_written(monkeypatch):
+    # The one rule: without MNIST_RESULTS_DIR (set only by `tasks.py results`), a run writes
+    # to the scratch folder, never to the committed results/.
+    monkeypatch.delenv("MNIST_RESULTS_DIR", raising=False)
+    assert helpers.results_dir() == helpers.PROJECT_ROOT / "_build" / "results-scratch"
+    assert helpers.results_dir() != helpers.PROJECT_ROOT / "results"
+    monkeypatch.setenv("MNIST_RESULTS_DIR", "results")
+    assert helpers.results_dir() == helpers.PROJECT_ROOT / "results"
+
+
+def test_load_results_reads_the_committed_results_by_default(project_root, monkeypatch):
+    monkeypatch.setenv("MNIST_RESULTS_DIR", "/nonexistent")
+    assert helpers.load_results() == helpers.load_results(project_root / "results")
