@@ -139,6 +139,46 @@ def _write_table() -> None:
     README.write_text(text)
 
 
+def lint(*options: str) -> None:
+    """Run ruff (lint and format check) on the Python files and every notebook's code cells."""
+    setup()
+    run(PYTHON, __file__, "_lint", *options)
+
+
+def _lint(*options: str) -> None:
+    """Inside .venv: ruff on the tree, then on each notebook read with Jupytext.
+
+    The committed notebooks are Markdown, which ruff does not read: each is handed to ruff as the
+    notebook Jupytext makes of it, under the name ``notebooks/NAME.ipynb``, so that the project's
+    settings (``[tool.ruff]`` in pyproject.toml, notebooks' per-file rules) apply. ``--fix``
+    formats and applies ruff's safe fixes, writing each notebook back to its ``.md``.
+    """
+    import jupytext
+
+    ruff = str(BIN / "ruff")
+    fix = "--fix" in options
+    commands = [["format"], ["check", "--fix"]] if fix else [["check"], ["format", "--check"]]
+    failed = [" ".join(c) for c in commands if subprocess.run([ruff, *c, "."], cwd=ROOT).returncode]
+    for path in sorted((ROOT / "notebooks").glob("*.md")):
+        notebook = jupytext.writes(jupytext.read(path), fmt="ipynb")
+        for command in commands:
+            name = f"notebooks/{path.stem}.ipynb"
+            args = [ruff, *command, "--quiet", "--stdin-filename", name, "-"]
+            done = subprocess.run(args, cwd=ROOT, input=notebook, capture_output=True, text=True)
+            if fix and done.stdout:
+                notebook = done.stdout
+            elif done.returncode and command[-1] == "--check":
+                print(f"{path.relative_to(ROOT)}: its code cells are not formatted as ruff does")
+            if done.returncode:
+                print(done.stderr if fix else done.stdout, end="")
+                failed.append(f"{' '.join(command)} {path.name}")
+        if fix:
+            jupytext.write(jupytext.reads(notebook, fmt="ipynb"), path, fmt="md:myst")
+    if failed:
+        sys.exit(f"ruff found problems: {', '.join(failed)} (`tasks.py lint --fix` fixes some)")
+    print("ruff: the Python files and every notebook's code are clean")
+
+
 def results() -> None:
     """Execute every notebook, recording into results/, then update README."""
     setup()
@@ -155,15 +195,17 @@ COMMANDS = {
     "docs": docs,
     "results": results,
     "table": table,
+    "lint": lint,
 }
 # Used by the commands above inside .venv; not listed in the help.
-INTERNAL = {"_write-table": _write_table, "_fetch": _fetch}
+INTERNAL = {"_write-table": _write_table, "_fetch": _fetch, "_lint": _lint}
 HELP = {
     "lab": "set up, then open the notebooks in JupyterLab (--no-browser on a server)",
     "test": "set up, then run every test (ARGS go to pytest)",
     "docs": "set up, build the website and serve it on localhost (--no-serve: build only)",
     "results": "set up, run every notebook, record results/, update README's tables",
     "table": "update README's tables from results/ and benchmarks/results/",
+    "lint": "set up, then run ruff on the Python files and the notebooks' code (--fix)",
     "help": "show this list",
 }
 

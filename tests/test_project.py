@@ -84,7 +84,7 @@ def test_tasks_help_lists_every_command_and_exits_0(project_root, words):
         [sys.executable, "tasks.py", *words], cwd=project_root, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    for command in ("lab", "test", "docs", "results", "table", "help"):
+    for command in ("lab", "test", "docs", "results", "table", "lint", "help"):
         assert re.search(rf"^  {command} +\S", done.stdout, re.M), (command, done.stdout)
     assert "_fetch" not in done.stdout
 
