@@ -5,18 +5,27 @@ file, so this plugin reads the .md with Jupytext and hands the notebook to nbval
 Each code cell becomes one test item, run in a kernel of the current
 environment, with the notebook's folder as working directory. A notebook added
 to notebooks/ is picked up with no change here.
+
+A notebook whose every cell passed is stored, with its outputs and run time, in the website's
+execution cache (``_build/.jupyter_cache``, the one myst-nb reads): the site build of the same
+test run (``tests/browser/test_site.py``, ordered after the notebooks) renders those outputs
+instead of executing every notebook a second time.
 """
 
 import os
+import time
 from pathlib import Path
 from unittest import mock
 
 import jupytext
+import nbformat
 import nbval.plugin
 import pytest
 
 ROOT = Path(__file__).parent
 NOTEBOOKS = ROOT / "notebooks"
+EXECUTION_CACHE = ROOT / "_build" / ".jupyter_cache"  # docs/conf.py: nb_execution_cache_path
+_failed_notebooks: set[str] = set()
 
 # The paired .ipynb files are generated copies of the .md sources.
 collect_ignore_glob = ["notebooks/*.ipynb", "notebooks/.ipynb_checkpoints/*", "_build/*"]
@@ -28,7 +37,44 @@ class MarkdownNotebook(nbval.plugin.IPyNbFile):
     def collect(self):
         notebook = jupytext.read(self.path)
         with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
-            yield from super().collect()
+            self.cells = list(super().collect())
+        return self.cells
+
+    def setup(self):
+        self.started = time.perf_counter()
+        super().setup()
+
+    def teardown(self):
+        super().teardown()
+        if self.nodeid not in _failed_notebooks and all(
+            c.test_outputs is not None for c in self.cells
+        ):
+            cache_executed(self.path, self.nb, self.cells, time.perf_counter() - self.started)
+
+
+def cache_executed(path: Path, notebook, cells, seconds: float) -> None:
+    """Store a notebook that nbval ran, with its outputs, in the site's execution cache."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    executed = nbformat.from_dict(notebook)  # a deep copy, as NotebookNodes
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    for cell, item in zip(code, cells, strict=True):
+        cell.outputs = item.test_outputs
+    bundle = CacheBundleIn(executed, str(path), data={"execution_seconds": seconds})
+    get_cache(str(EXECUTION_CACHE)).cache_notebook_bundle(
+        bundle, check_validity=False, overwrite=True
+    )
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        _failed_notebooks.add(report.nodeid.split("::")[0])
+
+
+def pytest_collection_modifyitems(config, items):
+    # The site build comes after the notebooks, to take their outputs from the cache.
+    items.sort(key=lambda item: item.get_closest_marker("docs") is not None)
 
 
 def pytest_collect_file(file_path: Path, parent):
