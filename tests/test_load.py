@@ -25,10 +25,14 @@ def test_load_mnist_shapes_dtypes_and_values(full_cache):
     assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
 
 
-def test_load_mnist_fetches_first(cache, monkeypatch, full_cache):
+def test_load_mnist_fetches_first(tmp_path, monkeypatch, full_cache):
+    # The folder mirror is the only one: the public mirrors must not be reachable from a test.
     monkeypatch.setenv("MNIST_MIRROR", str(full_cache))
-    x_train, *_ = helpers.load_mnist(cache)
+    monkeypatch.setattr(helpers, "DEFAULT_MIRRORS", ())
+    target = tmp_path / "fetched"
+    x_train, *_ = helpers.load_mnist(target)
     assert x_train.shape == (60000, 784)
+    assert sorted(p.name for p in target.iterdir()) == sorted(helpers.MNIST_FILES)
 
 
 def test_decode_labels():
