@@ -469,13 +469,13 @@ def _download(
         try:
             while chunk := read():
                 if len(head) < 2:
-                    head += chunk[:2]
+                    head = (head + chunk)[:64]
                     if len(head) >= 2 and not head.startswith(GZIP_MAGIC):
-                        if "html" in kind.lower() or _looks_like_html(chunk):
+                        if "html" in kind.lower() or _looks_like_html(head):
                             raise _MirrorError(
                                 f"an HTML page ({kind or 'no Content-Type'}), not the gzip file"
                             )
-                        raise _MirrorError(f"not a gzip file: it starts {chunk[:16]!r}")
+                        raise _MirrorError(f"not a gzip file: it starts {head[:16]!r}")
                 done += len(chunk)
                 if done > size:
                     raise _too_long(name)
@@ -537,8 +537,8 @@ def _disk_error(
 ) -> DownloadError:
     """Say that the local disk, not a mirror, failed, and what to do."""
     what = error.strerror or str(error)
-    if fix:
-        pass
+    if fix is not None:
+        pass  # the caller knows best
     elif error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         fix = f"free some space on the disk that holds {path.parent}, or set {DATA_DIR_ENV} to a "
         fix += "folder on another disk"
