@@ -33,15 +33,19 @@ MNIST_STRICT_CHECKS
 from __future__ import annotations
 
 import ast
+import errno
 import gzip
 import hashlib
 import json
 import os
 import platform
 import re
-import shutil
+import socket
 import sys
 import tempfile
+import time
+import urllib.parse
+import urllib.request
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -123,6 +127,32 @@ class DownloadError(RuntimeError):
 # Download
 # --------------------------------------------------------------------------
 
+#: Every file gets ``max(DEADLINE_FLOOR, size / MIN_SPEED)`` seconds to arrive, however the
+#: server trickles its bytes: at least a minute, more for a large file at a slow 50 kB/s.
+MIN_SPEED = 50_000  # bytes per second, on average over one file
+DEADLINE_FLOOR = 60.0  # seconds
+#: ``.part`` files (downloads under way) older than this are left over from a killed run.
+STALE_PART_SECONDS = 3600.0
+#: Seconds between redraws of a progress bar whose bar has not grown (a slow mirror).
+REDRAW_SECONDS = 1.0
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _MirrorError(Exception):
+    """A mirror did not give the file; ``lasting`` when trying it again in this call is useless."""
+
+    def __init__(self, reason: str, lasting: bool = False) -> None:
+        super().__init__(reason)
+        self.lasting = lasting
+
+
+class _DiskError(Exception):
+    """Writing the cache failed: the local disk's fault, not the mirror's."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(str(error))
+        self.path, self.error = path, error
+
 
 def _from_project(path: str | os.PathLike) -> Path:
     """Return ``path`` with ``~`` expanded, a relative one taken from the project's folder.
@@ -143,6 +173,44 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     return _from_project(os.environ.get(DATA_DIR_ENV) or "_data")
 
 
+def _is_url(mirror: str) -> bool:
+    """Whether a mirror is a web address (``http://`` or ``https://``, in any case)."""
+    return re.match(r"^https?://", mirror, flags=re.IGNORECASE) is not None
+
+
+def _normalise(mirror: str) -> str:
+    """Return a mirror with its URL scheme in lower case, or a ``file://`` URL as a folder."""
+    scheme, sep, rest = mirror.partition("://")
+    if sep and scheme.lower() in ("http", "https"):
+        return scheme.lower() + "://" + rest
+    if sep and scheme.lower() == "file":
+        parts = urllib.parse.urlsplit("file://" + rest)
+        if parts.netloc not in ("", "localhost"):
+            raise DownloadError(
+                f"The mirror {mirror!r} is a file:// URL of another machine ({parts.netloc}); "
+                "only local folders can be read: use file:///path/to/folder or the folder's path."
+            )
+        return urllib.request.url2pathname(parts.path)
+    return mirror
+
+
+def _own_mirror(value: str) -> str:
+    """Return the mirror ``$MNIST_MIRROR`` names (a URL or an existing folder), or say why not."""
+    normalised = _normalise(value)
+    if _is_url(normalised):
+        return normalised
+    folder = _from_project(normalised)
+    if folder.is_dir():
+        return str(folder)
+    raise DownloadError(
+        f"{MIRROR_ENV}={value!r} is neither an http:// or https:// URL (nor a file:// URL) "
+        f"nor an existing folder ({folder} is not a folder). To fix it: set {MIRROR_ENV} to the "
+        "web address of a folder holding the four MNIST .gz files "
+        "(e.g. http://classroom-server.local/mnist/) or to such a folder on this machine, "
+        "or unset it to use the public mirrors."
+    )
+
+
 def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
     """Return the mirrors to try, in order.
 
@@ -150,21 +218,30 @@ def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
     ----------
     mirrors
         Mirrors to use instead of the public defaults. The one named by
-        ``$MNIST_MIRROR``, if set, always comes first (a relative folder is taken
-        from the project's folder).
+        ``$MNIST_MIRROR``, if set, always comes first.
 
     Returns
     -------
     list of str
-        Base URLs and folders.
+        Base URLs (scheme in lower case) and folders (``file://`` URLs become folders).
+
+    Raises
+    ------
+    DownloadError
+        When ``$MNIST_MIRROR`` is neither an ``http(s)://`` or ``file://`` URL nor an existing
+        folder (a relative folder is taken from the project's folder).
     """
-    chosen = list(DEFAULT_MIRRORS if mirrors is None else mirrors)
+    chosen = [_normalise(m) for m in (DEFAULT_MIRRORS if mirrors is None else mirrors)]
     own = os.environ.get(MIRROR_ENV, "").strip()
-    if own and not re.match(r"^https?://", own):
-        own = str(_from_project(own))
     if own:
+        own = _own_mirror(own)
         chosen = [own] + [m for m in chosen if m != own]
     return chosen
+
+
+def download_deadline(size: int) -> float:
+    """Return the seconds a file of ``size`` bytes gets to arrive (see :data:`MIN_SPEED`)."""
+    return max(DEADLINE_FLOOR, size / MIN_SPEED)
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -174,6 +251,57 @@ def sha256_of(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: file.read(CHUNK_SIZE), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Whether the first bytes of a body are a web page rather than a gzip file."""
+    start = head.lstrip().lower()
+    return start.startswith(b"<") or b"<html" in start
+
+
+def _same_size_as(size: int, name: str) -> str | None:
+    """Return the other MNIST file that has ``size`` bytes, if any."""
+    return next((n for n, (s, _) in MNIST_FILES.items() if s == size and n != name), None)
+
+
+def _complete_gzip(path: str | os.PathLike, limit: int = 64 * 2**20) -> bool:
+    """Whether a file is a whole gzip stream, inflating at most ``limit`` bytes (then ``False``)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    inflated = 0
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(CHUNK_SIZE), b""):
+            data = chunk
+            while data and not inflater.eof:
+                try:
+                    inflated += len(inflater.decompress(data, CHUNK_SIZE))
+                except zlib.error:
+                    return False
+                if inflated > limit:
+                    return False
+                data = inflater.unconsumed_tail
+            if inflater.eof:
+                return True
+    return inflater.eof
+
+
+def _wrong_size(path: str | os.PathLike, name: str, actual: int) -> str:
+    """Say what a file of the wrong size really is: a web page, another file, a truncated copy."""
+    size, _ = MNIST_FILES[name]
+    with open(path, "rb") as file:
+        head = file.read(512)
+    sizes = f"{actual:,} bytes, expected {size:,}"
+    other = _same_size_as(actual, name)
+    if other and sha256_of(path) == MNIST_FILES[other][1]:
+        return f"another MNIST file: a copy of {other} ({actual:,} bytes), not {name} ({size:,})"
+    if not head.startswith(GZIP_MAGIC):
+        if _looks_like_html(head):
+            return f"an HTML page, not the gzip file ({sizes})"
+        return f"not a gzip file: {sizes}, starting {head[:16]!r}"
+    if actual < size:
+        if _complete_gzip(path):
+            return f"a whole gzip file of another size, not {name}: {sizes}"
+        return f"truncated: {sizes}"
+    return f"too long: {sizes}"
 
 
 def check_file(path: str | os.PathLike, name: str) -> str | None:
@@ -189,13 +317,13 @@ def check_file(path: str | os.PathLike, name: str) -> str | None:
     Returns
     -------
     str or None
-        ``None`` when the file is intact, else what is wrong with it.
+        ``None`` when the file is intact, else what is wrong with it: truncated, too long, a
+        checksum mismatch, an HTML page, another MNIST file, or not a gzip file at all.
     """
     size, digest = MNIST_FILES[name]
     actual_size = os.path.getsize(path)
     if actual_size != size:
-        kind = "truncated" if actual_size < size else "too long"
-        return f"{kind}: {actual_size:,} bytes, expected {size:,}"
+        return _wrong_size(path, name, actual_size)
     actual_digest = sha256_of(path)
     if actual_digest != digest:
         return f"checksum mismatch: SHA-256 {actual_digest}, expected {digest}"
@@ -203,20 +331,28 @@ def check_file(path: str | os.PathLike, name: str) -> str | None:
 
 
 class ProgressBar:
-    """A one-line text progress bar that redraws only when it grows (at most ``width`` times)."""
+    """A one-line text progress bar.
+
+    It draws as soon as the first bytes arrive, then redraws when the bar grows (at most
+    ``width`` times), or, on a slow download, when the byte count changed and
+    :data:`REDRAW_SECONDS` have passed.
+    """
 
     def __init__(self, label: str, total: int, width: int = 30) -> None:
         self.label, self.total, self.width, self.shown = label, total, width, -1
+        self.text, self.drawn_at = "", 0.0
 
     def update(self, done: int) -> None:
         """Show that ``done`` of ``total`` bytes have arrived."""
         filled = self.width * min(done, self.total) // self.total
-        if filled == self.shown:
+        sizes = f"{min(done, self.total) / 1e6:5.1f}/{self.total / 1e6:.1f} MB"
+        now = time.monotonic()
+        late = sizes != self.text and now - self.drawn_at >= REDRAW_SECONDS
+        if filled == self.shown and not late:
             return
-        self.shown = filled
+        self.shown, self.text, self.drawn_at = filled, sizes, now
         bar = "#" * filled + "." * (self.width - filled)
         end = "\n" if filled == self.width else ""
-        sizes = f"{min(done, self.total) / 1e6:5.1f}/{self.total / 1e6:.1f} MB"
         print(f"\r{self.label:<28} [{bar}] {sizes}", end=end, flush=True)
 
     def close(self) -> None:
@@ -225,35 +361,128 @@ class ProgressBar:
             print(flush=True)
 
 
-def _copy_from_mirror(
-    mirror: str,
-    name: str,
-    target: Path,
-    timeout: tuple[float, float],
-    progress: bool,
-) -> None:
-    """Copy ``mirror/name`` into the open path ``target`` (a URL or a folder)."""
+class _Sink:
+    """The ``.part`` file a download goes to; a failed write is the disk's fault."""
+
+    def __init__(self, handle: int, path: Path) -> None:
+        self.path, self.file = path, os.fdopen(handle, "wb")
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.file.write(data)
+        except OSError as error:
+            raise _DiskError(self.path, error) from error
+
+    def close(self) -> None:
+        if self.file.closed:
+            return
+        try:
+            self.file.close()
+        except OSError as error:
+            raise _DiskError(self.path, error) from error
+
+
+class _Clock:
+    """The deadline of one file's download."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.allowed, self.start = size, download_deadline(size), time.monotonic()
+
+    def check(self, done: int) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed > self.allowed:
+            raise _MirrorError(
+                f"too slow: {done:,} of {self.size:,} bytes in {elapsed:.1f} s; each file gets "
+                f"{self.allowed:.1f} s (at least {DEADLINE_FLOOR:g} s, or the time to arrive at "
+                f"{MIN_SPEED / 1000:g} kB/s)",
+                lasting=True,
+            )
+
+
+def _too_long(name: str) -> _MirrorError:
     size = MNIST_FILES[name][0]
-    if not re.match(r"^https?://", mirror):
-        source = Path(mirror).expanduser() / name
+    return _MirrorError(
+        f"too long: sent more than {size:,} bytes, the size of {name}; stopped there "
+        "(another file, or a body that does not end)"
+    )
+
+
+def _copy_from_folder(folder: Path, name: str, sink: _Sink) -> None:
+    """Copy ``folder/name`` into ``sink``, refusing a file of the wrong size before copying."""
+    size = MNIST_FILES[name][0]
+    if not folder.is_dir():
+        raise _MirrorError(f"no folder {folder}", lasting=True)
+    source = folder / name
+    try:
+        actual = source.stat().st_size
         if not source.is_file():
-            raise FileNotFoundError(f"no file {source}")
-        shutil.copyfile(source, target)
-        return
-    url = mirror.rstrip("/") + "/" + name
+            raise _MirrorError(f"{source} is not a file")
+        if actual != size:
+            other = _same_size_as(actual, name)
+            which = f" (the size of {other})" if other else ""
+            raise _MirrorError(
+                f"{source} has {actual:,} bytes{which}, expected {size:,}; not copied"
+            )
+        clock, done = _Clock(size), 0
+        with open(source, "rb") as file:
+            while chunk := file.read(CHUNK_SIZE):
+                done += len(chunk)
+                if done > size:  # it grew while being copied
+                    raise _too_long(name)
+                sink.write(chunk)
+                clock.check(done)
+    except FileNotFoundError as error:
+        raise _MirrorError(f"no file {source}") from error
+    except OSError as error:
+        raise _MirrorError(f"cannot read {source}: {error.strerror or error}") from error
+
+
+def _download(
+    url: str, name: str, sink: _Sink, timeout: tuple[float, float], progress: bool
+) -> None:
+    """Stream ``url`` into ``sink``: at most the file's size, within its deadline."""
+    size = MNIST_FILES[name][0]
+    clock = _Clock(size)
     with requests.get(url, stream=True, timeout=timeout) as response:
         response.raise_for_status()
+        kind = response.headers.get("Content-Type", "")
+        announced = response.headers.get("Content-Length", "").strip()
+        if announced.isdigit() and int(announced) != size:
+            if "html" in kind.lower():
+                raise _MirrorError(f"an HTML page ({kind}, {int(announced):,} bytes), not the file")
+            other = _same_size_as(int(announced), name)
+            which = f" (the size of {other})" if other else ""
+            raise _MirrorError(
+                f"announces {int(announced):,} bytes{which} (Content-Length), expected "
+                f"{size:,}; refused before downloading"
+            )
+        # The raw bytes: a server that labels the .gz file "Content-Encoding: gzip" must not
+        # get it unzipped on the way. read1 returns what has arrived, however little, so that
+        # the deadline and the progress bar do not wait for a full chunk.
+        raw = response.raw
+        if hasattr(raw, "read1"):
+            read = lambda: raw.read1(CHUNK_SIZE, decode_content=False)  # noqa: E731
+        else:  # urllib3 1.x
+            read = lambda: raw.read(1024, decode_content=False)  # noqa: E731
         bar = ProgressBar(name, size) if progress else None
-        done = 0
+        done, head = 0, b""
         try:
-            with open(target, "wb") as out:
-                # The raw bytes: a server that labels the .gz file "Content-Encoding: gzip"
-                # must not get it unzipped on the way.
-                for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
-                    out.write(chunk)
-                    done += len(chunk)
-                    if bar:
-                        bar.update(done)
+            while chunk := read():
+                if len(head) < 2:
+                    head = (head + chunk)[:64]
+                    if len(head) >= 2 and not head.startswith(GZIP_MAGIC):
+                        if "html" in kind.lower() or _looks_like_html(head):
+                            raise _MirrorError(
+                                f"an HTML page ({kind or 'no Content-Type'}), not the gzip file"
+                            )
+                        raise _MirrorError(f"not a gzip file: it starts {head[:16]!r}")
+                done += len(chunk)
+                if done > size:
+                    raise _too_long(name)
+                sink.write(chunk)
+                if bar:
+                    bar.update(done)
+                clock.check(done)
         except urllib3.exceptions.ReadTimeoutError as error:
             raise requests.exceptions.ReadTimeout(error) from error
         except urllib3.exceptions.HTTPError as error:  # the connection broke mid-file
@@ -263,17 +492,83 @@ def _copy_from_mirror(
                 bar.close()
 
 
-def _describe(error: Exception) -> str:
-    """Say in a few words why a download failed."""
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """Yield the error and every error it wraps (causes, contexts, urllib3's reasons)."""
+    stack: list[object] = [error]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        stack += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+
+
+def _describe(error: Exception, timeout: tuple[float, float]) -> tuple[str, bool]:
+    """Say in a few words why a download failed, and whether that will last."""
+    if isinstance(error, _MirrorError):
+        return str(error), error.lasting
     if isinstance(error, requests.HTTPError) and error.response is not None:
-        return f"HTTP {error.response.status_code} {error.response.reason}"
+        return f"HTTP {error.response.status_code} {error.response.reason}", False
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
-        return "download cut short: the server closed the connection before the end"
+        return "download cut short: the server closed the connection before the end", False
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return f"timed out: no connection within {timeout[0]:g} s", True
     if isinstance(error, requests.Timeout):
-        return f"timed out ({error.__class__.__name__})"
+        return f"timed out: no data for {timeout[1]:g} s", True
+    causes = list(_causes(error))
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused: no server listens there", True
+    unresolved = (
+        socket.gaierror,
+        getattr(urllib3.exceptions, "NameResolutionError", socket.gaierror),
+    )
+    if any(isinstance(c, unresolved) for c in causes):
+        return "unknown host: its name does not resolve (a typo, or no DNS here?)", True
     if isinstance(error, requests.ConnectionError):
-        return f"connection failed ({error.__class__.__name__})"
-    return f"{error.__class__.__name__}: {error}"
+        root = causes[-1]
+        return f"connection failed ({root.__class__.__name__}: {root})", True
+    return f"{error.__class__.__name__}: {error}", False
+
+
+def _disk_error(
+    path: Path, error: OSError, doing: str = "write", fix: str | None = None
+) -> DownloadError:
+    """Say that the local disk, not a mirror, failed, and what to do."""
+    what = error.strerror or str(error)
+    if fix is not None:
+        pass  # the caller knows best
+    elif error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        fix = f"free some space on the disk that holds {path.parent}, or set {DATA_DIR_ENV} to a "
+        fix += "folder on another disk"
+    elif error.errno == errno.EISDIR:
+        fix = f"{path} is a folder: move or delete it"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"give yourself the right to read and write {path} (or delete it), or set "
+        fix += f"{DATA_DIR_ENV} to a folder you can write to"
+    else:
+        fix = f"check the disk, or set {DATA_DIR_ENV} to a folder you can write to"
+    return DownloadError(
+        f"Cannot {doing} {path}: {what}. This is a problem of this machine's disk, not of the "
+        f"mirrors. To fix it: {fix}."
+    )
+
+
+def _cached_is_good(path: Path, name: str) -> bool:
+    """Whether ``path`` holds an intact copy; report a bad one; raise if it cannot be read."""
+    try:
+        if not os.path.lexists(path):
+            return False
+        if not path.is_file():
+            raise _disk_error(path, IsADirectoryError(errno.EISDIR, "not a file"), "use")
+        problem = check_file(path, name)
+    except OSError as error:
+        raise _disk_error(path, error, "read the cached file") from error
+    if problem is None:
+        return True
+    print(f"Cached {path} is bad ({problem}); fetching it again.", file=sys.stderr)
+    return False
 
 
 def _fetch_one(
@@ -282,33 +577,52 @@ def _fetch_one(
     mirrors: Sequence[str],
     timeout: tuple[float, float],
     progress: bool,
-) -> Path:
-    """Make sure one intact file is in ``folder``; return its path."""
+    failed: dict[str, str],
+) -> tuple[str, list[str]]:
+    """Download one intact file into ``folder``; return the mirror that gave it, and failures.
+
+    ``failed`` maps the mirrors that failed for a lasting reason earlier in this call to that
+    reason; they are not tried again. Mirrors that fail now are added to it.
+    """
     path = folder / name
-    if path.is_file():
-        problem = check_file(path, name)
-        if problem is None:
-            return path
-        print(f"Cached {path} is bad ({problem}); fetching it again.", file=sys.stderr)
     failures = []
     for mirror in mirrors:
+        if mirror in failed:
+            failures.append(f"  {mirror}: {failed[mirror]} (not tried again)")
+            continue
         try:
             handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
         except OSError as error:
-            raise DownloadError(_unwritable(folder, error)) from error
-        os.close(handle)
+            raise _disk_error(folder / f".{name}.part", error, "create") from error
         temp = Path(temp_name)
+        sink = _Sink(handle, temp)
         try:
-            _copy_from_mirror(mirror, name, temp, timeout, progress)
+            if _is_url(mirror):
+                _download(mirror.rstrip("/") + "/" + name, name, sink, timeout, progress)
+            else:
+                _copy_from_folder(Path(mirror).expanduser(), name, sink)
+            sink.close()
             problem = check_file(temp, name)
             if problem is None:
-                temp.chmod(0o644)
-                os.replace(temp, path)
-                return path
+                try:
+                    temp.chmod(0o644)
+                    os.replace(temp, path)
+                except OSError as error:
+                    raise _disk_error(path, error) from error
+                return mirror, failures
             failures.append(f"  {mirror}: {problem}")
-        except (requests.RequestException, OSError) as error:
-            failures.append(f"  {mirror}: {_describe(error)}")
+        except _DiskError as problem:
+            raise _disk_error(problem.path, problem.error) from problem.error
+        except (requests.RequestException, OSError, _MirrorError) as error:
+            reason, lasting = _describe(error, timeout)
+            failures.append(f"  {mirror}: {reason}")
+            if lasting:
+                failed[mirror] = reason
         finally:
+            try:
+                sink.close()
+            except _DiskError:
+                pass
             temp.unlink(missing_ok=True)
     size, digest = MNIST_FILES[name]
     raise DownloadError(
@@ -320,12 +634,21 @@ def _fetch_one(
     )
 
 
-def _unwritable(folder: Path, error: OSError) -> str:
-    """Say that the cache folder cannot be written, and what to do."""
-    return (
-        f"Cannot write to the cache folder {folder} ({error.strerror or error}). "
-        f"Set {DATA_DIR_ENV} to a folder you can write to."
-    )
+def _sweep_stale_parts(folder: Path) -> None:
+    """Delete ``.part`` files of downloads older than :data:`STALE_PART_SECONDS` (a killed run)."""
+    prefixes = tuple(f".{name}." for name in MNIST_FILES)
+    now = time.time()
+    try:
+        entries = list(folder.iterdir())
+    except OSError as error:
+        raise _disk_error(folder, error, "read the cache folder") from error
+    for entry in entries:
+        if entry.name.startswith(prefixes) and entry.name.endswith(".part"):
+            try:
+                if now - entry.lstat().st_mtime > STALE_PART_SECONDS:
+                    entry.unlink()
+            except OSError:
+                pass  # another process's, or not ours to delete: leave it
 
 
 def fetch_mnist(
@@ -338,8 +661,16 @@ def fetch_mnist(
 
     A cached file with the right digest is used without touching the network.
     A cached file with a wrong size or digest is reported and fetched again.
-    Each download goes to a temporary file that replaces the cached one only
-    after its size and SHA-256 digest check out, so a good file is never lost.
+    Each download goes to a temporary ``.part`` file that replaces the cached one only
+    after its size and SHA-256 digest check out, so a good file is never lost; ``.part``
+    files older than an hour (from a killed run) are deleted.
+
+    Every download ends in bounded time and size: a file gets
+    ``max(DEADLINE_FLOOR, size / MIN_SPEED)`` seconds, no more than its size is written, and
+    a server that announces another size is refused before it sends the body. A mirror that
+    fails for a lasting reason (refused, timed out, too slow, unknown host) is not tried again
+    for the other files, and when a later mirror serves, one line on stderr says which mirrors
+    failed and why.
 
     Parameters
     ----------
@@ -363,23 +694,97 @@ def fetch_mnist(
     DownloadError
         When no mirror gives an intact file; the message lists each mirror
         and why it failed, and how to place the files by hand. Also when the
-        cache folder cannot be written.
+        cache folder or a file in it cannot be read or written (at once, without
+        trying other mirrors), and when ``$MNIST_MIRROR`` is neither a URL nor a folder.
     """
     target = data_dir(folder)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(_unwritable(target, error)) from error
+        fix = f"set {DATA_DIR_ENV} to a folder you can write to"
+        raise _disk_error(target, error, "create the cache folder", fix) from error
+    _sweep_stale_parts(target)
+    paths = {name: target / name for name in MNIST_FILES}
+    missing = [name for name, path in paths.items() if not _cached_is_good(path, name)]
+    if not missing:
+        return paths
     chosen = mirror_list(mirrors)
-    return {name: _fetch_one(name, target, chosen, timeout, progress) for name in MNIST_FILES}
+    if not chosen:
+        raise DownloadError(
+            f"No mirror to try: the list of mirrors is empty and {MIRROR_ENV} is not set. "
+            f"To fix it: pass mirrors=None for the public mirrors, or set {MIRROR_ENV}."
+        )
+    failed: dict[str, str] = {}
+    used, failures = [], []
+    for name in missing:
+        mirror, failed_first = _fetch_one(name, target, chosen, timeout, progress, failed)
+        used += [mirror] if mirror not in used else []
+        failures += [
+            f"{line.strip()} ({name})"
+            for line in failed_first
+            if not line.endswith("(not tried again)")
+        ]
+    if failures:
+        print(
+            f"Got the files from {', '.join(used)}, but first: " + "; ".join(failures),
+            file=sys.stderr,
+        )
+    return paths
 
 
 # --------------------------------------------------------------------------
 # Decoding
 # --------------------------------------------------------------------------
 
+#: The number of images (and labels) in MNIST's files: no IDX file read here promises more.
+MNIST_COUNTS = {"train": 60_000, "t10k": 10_000}
 
-def decode_idx(raw: bytes, name: str, magic: int) -> np.ndarray:
+
+def _idx_header(head: bytes, name: str, magic: int, count: int | None) -> tuple[int, list[int]]:
+    """Check an IDX header; return its size in bytes and its dimensions."""
+    ndim = 3 if magic == IMAGES_MAGIC else 1
+    header_size = 4 + 4 * ndim
+    if len(head) < header_size:
+        raise ValueError(
+            f"{name}: only {len(head)} bytes, too short for an IDX header "
+            f"({header_size} bytes); delete the file and fetch it again."
+        )
+    found_magic = int.from_bytes(head[:4], "big")
+    if found_magic != magic:
+        raise ValueError(
+            f"{name}: magic number {found_magic}, expected {magic} "
+            f"({'images' if magic == IMAGES_MAGIC else 'labels'}); this is not "
+            "the right IDX file, delete it and fetch it again."
+        )
+    dims = [int.from_bytes(head[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    if ndim == 3 and dims[1:] != [IMAGE_SIDE, IMAGE_SIDE]:
+        raise ValueError(
+            f"{name}: images are {dims[1]}x{dims[2]}, expected {IMAGE_SIDE}x{IMAGE_SIDE}."
+        )
+    what = "images" if magic == IMAGES_MAGIC else "labels"
+    if count is not None and dims[0] != count:
+        raise ValueError(
+            f"{name}: the header says {dims[0]:,} {what}, MNIST's file has {count:,}; "
+            "delete it and fetch it again."
+        )
+    most = max(MNIST_COUNTS.values())
+    if dims[0] > most:
+        raise ValueError(
+            f"{name}: the header says {dims[0]:,} {what}, more than MNIST's {most:,}; "
+            "this is not an MNIST file, delete it and fetch it again."
+        )
+    return header_size, dims
+
+
+def _check_labels(array: np.ndarray, name: str) -> None:
+    if array.size and array.max() > 9:
+        raise ValueError(
+            f"{name}: a label is {int(array.max())}, but digits are 0-9; "
+            "delete the file and fetch it again."
+        )
+
+
+def decode_idx(raw: bytes, name: str, magic: int, count: int | None = None) -> np.ndarray:
     """Decode the bytes of an uncompressed IDX file of unsigned bytes.
 
     Parameters
@@ -390,36 +795,21 @@ def decode_idx(raw: bytes, name: str, magic: int) -> np.ndarray:
         The file's name, used in error messages.
     magic
         The expected magic number: 2051 (images) or 2049 (labels).
+    count
+        The number of images or labels the file must hold (e.g. 10,000); ``None`` accepts
+        up to MNIST's 60,000.
 
     Returns
     -------
     numpy.ndarray
-        ``(n, 784)`` uint8 images, or ``(n,)`` uint8 labels.
+        ``(n, 784)`` uint8 images, or ``(n,)`` uint8 labels (each 0-9).
 
     Raises
     ------
     ValueError
-        When the header or the payload length is not what MNIST has.
+        When the header, the payload length or a label is not what MNIST has.
     """
-    ndim = 3 if magic == IMAGES_MAGIC else 1
-    header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
-        raise ValueError(
-            f"{name}: only {len(raw)} bytes, too short for an IDX header "
-            f"({header_size} bytes); delete the file and fetch it again."
-        )
-    found_magic = int.from_bytes(raw[:4], "big")
-    if found_magic != magic:
-        raise ValueError(
-            f"{name}: magic number {found_magic}, expected {magic} "
-            f"({'images' if magic == IMAGES_MAGIC else 'labels'}); this is not "
-            "the right IDX file, delete it and fetch it again."
-        )
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    if ndim == 3 and dims[1:] != [IMAGE_SIDE, IMAGE_SIDE]:
-        raise ValueError(
-            f"{name}: images are {dims[1]}x{dims[2]}, expected {IMAGE_SIDE}x{IMAGE_SIDE}."
-        )
+    header_size, dims = _idx_header(raw, name, magic, count)
     expected = int(np.prod(dims))
     payload = len(raw) - header_size
     if payload != expected:
@@ -429,11 +819,17 @@ def decode_idx(raw: bytes, name: str, magic: int) -> np.ndarray:
             "delete it and fetch it again."
         )
     array = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
-    return array.reshape(dims[0], -1) if ndim == 3 else array
+    if magic == IMAGES_MAGIC:
+        return array.reshape(dims[0], -1)
+    _check_labels(array, name)
+    return array
 
 
-def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
-    """Read and decode one gzipped IDX file.
+def read_idx_gz(path: str | os.PathLike, magic: int, count: int | None = None) -> np.ndarray:
+    """Read and decode one gzipped IDX file, inflating no more than its header promises.
+
+    The header is read first; then at most the bytes it promises, plus one to tell a file
+    that holds more (a decompression bomb inflates no further than that).
 
     Parameters
     ----------
@@ -441,6 +837,8 @@ def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
         The ``.gz`` file.
     magic
         The expected magic number: 2051 (images) or 2049 (labels).
+    count
+        The number of images or labels the file must hold (see :func:`decode_idx`).
 
     Returns
     -------
@@ -451,6 +849,8 @@ def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
     ------
     FileNotFoundError
         When the file is missing.
+    DownloadError
+        When the file cannot be read (permissions).
     ValueError
         When it is not a valid gzip stream or not a valid MNIST IDX file; the
         message names the file to delete.
@@ -461,13 +861,26 @@ def read_idx_gz(path: str | os.PathLike, magic: int) -> np.ndarray:
             f"{path} is missing: run helpers.fetch_mnist() or load_mnist(fetch=True) to get it."
         )
     try:
-        with gzip.open(path, "rb") as file:
-            raw = file.read()
-    except (OSError, EOFError, zlib.error) as error:
+        file = open(path, "rb")
+    except OSError as error:
+        raise _disk_error(path, error, "read") from error
+    with file, gzip.GzipFile(fileobj=file, mode="rb") as stream:
+        try:
+            ndim = 3 if magic == IMAGES_MAGIC else 1
+            head = stream.read(4 + 4 * ndim)
+            header_size, dims = _idx_header(head, str(path), magic, count)
+            expected = int(np.prod(dims))
+            body = stream.read(expected + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise ValueError(
+                f"{path}: not a valid gzip stream ({error}); delete it and fetch it again."
+            ) from error
+    if len(body) > expected:
         raise ValueError(
-            f"{path}: not a valid gzip stream ({error}); delete it and fetch it again."
-        ) from error
-    return decode_idx(raw, str(path), magic)
+            f"{path}: inflates to more than the {expected:,} bytes of data its header promises "
+            f"({' x '.join(map(str, dims))}); not an MNIST file, delete it and fetch it again."
+        )
+    return decode_idx(head + body, str(path), magic, count)
 
 
 def load_mnist(
@@ -494,7 +907,7 @@ def load_mnist(
     Raises
     ------
     DownloadError
-        When a file cannot be fetched intact (see :func:`fetch_mnist`).
+        When a file cannot be fetched intact (see :func:`fetch_mnist`), or read.
     FileNotFoundError
         With ``fetch=False``, when a file is missing.
     ValueError
@@ -503,10 +916,12 @@ def load_mnist(
     folder = data_dir(folder)
     if fetch:
         fetch_mnist(folder, progress=True)
-    x_train = read_idx_gz(folder / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)
-    y_train = read_idx_gz(folder / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)
-    x_test = read_idx_gz(folder / "t10k-images-idx3-ubyte.gz", IMAGES_MAGIC)
-    y_test = read_idx_gz(folder / "t10k-labels-idx1-ubyte.gz", LABELS_MAGIC)
+    arrays = []
+    for part in ("train", "t10k"):
+        for kind, magic in (("images-idx3", IMAGES_MAGIC), ("labels-idx1", LABELS_MAGIC)):
+            path = folder / f"{part}-{kind}-ubyte.gz"
+            arrays.append(read_idx_gz(path, magic, MNIST_COUNTS[part]))
+    x_train, y_train, x_test, y_test = arrays
     return x_train, y_train, x_test, y_test
 
 

@@ -55,7 +55,7 @@ def test_falls_back_to_the_next_mirror_after_a_404(cache, mirror, seen):
         ("500", "HTTP 500 Internal Server Error"),
         ("hang", "timed out"),
         ("cut", "download cut short"),
-        ("short", "truncated: 4,956,211 bytes, expected 9,912,422"),
+        ("short", "announces 4,956,211 bytes (Content-Length), expected 9,912,422"),
         ("wrong", "checksum mismatch"),
     ],
 )
@@ -71,7 +71,7 @@ def test_a_bad_mirror_gives_a_clear_error(cache, mirror, mode, reason):
 
 
 def test_refused_connection_is_reported(cache, refused_url):
-    with pytest.raises(helpers.DownloadError, match=r"connection failed"):
+    with pytest.raises(helpers.DownloadError, match=r"connection refused"):
         fetch(cache, refused_url)
 
 
@@ -80,7 +80,7 @@ def test_every_failed_mirror_is_listed(cache, mirror, refused_url):
         fetch(cache, mirror + "404/", refused_url, mirror + "wrong/")
     lines = str(error.value).splitlines()
     assert lines[1] == f"  {mirror}404/: HTTP 404 Not Found"
-    assert lines[2].startswith(f"  {refused_url}: connection failed")
+    assert lines[2].startswith(f"  {refused_url}: connection refused")
     assert lines[3].startswith(f"  {mirror}wrong/: checksum mismatch")
 
 
@@ -99,7 +99,16 @@ def test_bad_cached_file_is_reported_and_fetched_again(full_cache, mirror, real_
     (full_cache / SMALL).write_bytes(b"not the labels")
     fetch(full_cache, mirror + "ok/")
     assert (full_cache / SMALL).read_bytes() == real_files[SMALL]
-    assert f"Cached {full_cache / SMALL} is bad (truncated: 14 bytes" in capsys.readouterr().err
+    assert (
+        f"Cached {full_cache / SMALL} is bad (not a gzip file: 14 bytes" in capsys.readouterr().err
+    )
+
+
+def test_truncated_cached_file_is_called_truncated(full_cache, mirror, real_files, capsys):
+    (full_cache / SMALL).write_bytes(real_files[SMALL][:1000])
+    fetch(full_cache, mirror + "ok/")
+    assert (full_cache / SMALL).read_bytes() == real_files[SMALL]
+    assert "is bad (truncated: 1,000 bytes, expected 4,542)" in capsys.readouterr().err
 
 
 def test_good_files_survive_when_every_mirror_fails(full_cache, mirror):
@@ -126,16 +135,24 @@ def test_environment_mirror_comes_first(cache, mirror, seen, monkeypatch):
     assert len(seen) == 4 and all(p.startswith("/ok/") for p in seen)
 
 
-def test_environment_mirror_can_be_a_folder(cache, full_cache, tmp_path, monkeypatch):
+def test_environment_mirror_can_be_a_folder(full_cache, tmp_path, monkeypatch, refused_url):
+    # With only a refused public mirror: the files can only come from the folder.
     monkeypatch.setenv("MNIST_MIRROR", str(full_cache))
     target = tmp_path / "elsewhere"
-    paths = helpers.fetch_mnist(target, timeout=QUICK, progress=False)
+    paths = helpers.fetch_mnist(target, mirrors=[refused_url], timeout=QUICK, progress=False)
     assert all(path.parent == target for path in paths.values())
+    assert all(helpers.check_file(path, name) is None for name, path in paths.items())
 
 
 def test_missing_file_in_a_folder_mirror_is_reported(cache, tmp_path):
+    (tmp_path / "empty").mkdir()
     with pytest.raises(helpers.DownloadError, match=r"no file .*train-images-idx3-ubyte.gz"):
         fetch(cache, str(tmp_path / "empty"))
+
+
+def test_missing_folder_mirror_is_reported(cache, tmp_path):
+    with pytest.raises(helpers.DownloadError, match=r"no folder .*absent"):
+        fetch(cache, str(tmp_path / "absent"))
 
 
 def test_downloaded_files_are_readable_by_others(cache, mirror):
@@ -146,7 +163,7 @@ def test_downloaded_files_are_readable_by_others(cache, mirror):
 def test_unwritable_cache_folder_is_a_clear_error(tmp_path, mirror):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(helpers.DownloadError, match="Set MNIST_DATA_DIR to a folder you can write"):
+    with pytest.raises(helpers.DownloadError, match="set MNIST_DATA_DIR to a folder you can write"):
         fetch(blocker / "cache", mirror + "ok/")
 
 

@@ -1,6 +1,7 @@
 """load_mnist and IDX decoding: the real files, and malformed ones."""
 
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -25,10 +26,14 @@ def test_load_mnist_shapes_dtypes_and_values(full_cache):
     assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
 
 
-def test_load_mnist_fetches_first(cache, monkeypatch, full_cache):
+def test_load_mnist_fetches_first(tmp_path, monkeypatch, full_cache):
+    # The folder mirror is the only one: the public mirrors must not be reachable from a test.
     monkeypatch.setenv("MNIST_MIRROR", str(full_cache))
-    x_train, *_ = helpers.load_mnist(cache)
+    monkeypatch.setattr(helpers, "DEFAULT_MIRRORS", ())
+    target = tmp_path / "fetched"
+    x_train, *_ = helpers.load_mnist(target)
     assert x_train.shape == (60000, 784)
+    assert sorted(p.name for p in target.iterdir()) == sorted(helpers.MNIST_FILES)
 
 
 def test_decode_labels():
@@ -92,3 +97,59 @@ def test_validation_split_is_a_fixed_partition():
 def test_validation_split_refuses_an_impossible_size(size):
     with pytest.raises(ValueError, match="need 0 < size < count"):
         helpers.validation_split(100, size=size)
+
+
+def gzip_bomb(path, head: bytes, zeros: int) -> None:
+    """Write a small gzip file of ``head`` then ``zeros`` zero bytes, compressed as it goes."""
+    with gzip.open(path, "wb", compresslevel=1) as file:
+        file.write(head)
+        block = bytes(2**20)
+        for _ in range(zeros // len(block)):
+            file.write(block)
+
+
+def test_a_decompression_bomb_is_refused_with_bounded_memory(tmp_path):
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    gzip_bomb(path, idx_bytes(2051, [1, 28, 28], b""), 64 * 2**20)  # 784 bytes promised, 64 MiB
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"inflates to more than the 784 bytes .* promises"):
+            helpers.read_idx_gz(path, helpers.IMAGES_MAGIC)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20
+
+
+def test_a_header_promising_more_than_mnist_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "labels.gz"
+    gzip_bomb(path, idx_bytes(2049, [2**31], b""), 2**20)
+    with pytest.raises(ValueError, match=r"header says 2,147,483,648 labels, more than MNIST's"):
+        helpers.read_idx_gz(path, helpers.LABELS_MAGIC)
+
+
+def test_load_mnist_refuses_a_bomb_in_the_cache(full_cache):
+    name = "t10k-labels-idx1-ubyte.gz"
+    gzip_bomb(full_cache / name, idx_bytes(2049, [10_000], b""), 32 * 2**20)
+    with pytest.raises(ValueError, match=name + ": inflates to more than the 10,000 bytes"):
+        helpers.load_mnist(full_cache, fetch=False)
+
+
+def test_labels_must_be_digits():
+    with pytest.raises(ValueError, match=r"^l: a label is 10, but digits are 0-9"):
+        helpers.decode_idx(idx_bytes(2049, [3], bytes([1, 10, 3])), "l", helpers.LABELS_MAGIC)
+
+
+def test_counts_must_be_mnists(tmp_path, real_files):
+    # The test labels under the training labels' name: right magic, 10,000 labels, not 60,000.
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(real_files["t10k-labels-idx1-ubyte.gz"])
+    with pytest.raises(ValueError, match=r"the header says 10,000 labels, MNIST's file has 60,000"):
+        helpers.read_idx_gz(path, helpers.LABELS_MAGIC, count=60_000)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (tmp_path / name).write_bytes(real_files[name.replace("train", "t10k")])
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (tmp_path / name).write_bytes(real_files[name])
+    with pytest.raises(ValueError, match=r"header says 10,000 images, MNIST's file has 60,000"):
+        helpers.load_mnist(tmp_path, fetch=False)
