@@ -123,6 +123,13 @@ class DownloadError(RuntimeError):
     """Raised when a file cannot be had intact from any mirror."""
 
 
+class MissingFileError(DownloadError, FileNotFoundError):
+    """Raised when a file is not in the cache and was not to be fetched (``fetch=False``).
+
+    A :class:`DownloadError`, like every failure to get the data, and a ``FileNotFoundError``.
+    """
+
+
 # --------------------------------------------------------------------------
 # Download
 # --------------------------------------------------------------------------
@@ -847,8 +854,8 @@ def read_idx_gz(path: str | os.PathLike, magic: int, count: int | None = None) -
 
     Raises
     ------
-    FileNotFoundError
-        When the file is missing.
+    MissingFileError
+        When the file is missing (a :class:`DownloadError` and a ``FileNotFoundError``).
     DownloadError
         When the file cannot be read (permissions).
     ValueError
@@ -857,7 +864,7 @@ def read_idx_gz(path: str | os.PathLike, magic: int, count: int | None = None) -
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{path} is missing: run helpers.fetch_mnist() or load_mnist(fetch=True) to get it."
         )
     try:
@@ -907,9 +914,8 @@ def load_mnist(
     Raises
     ------
     DownloadError
-        When a file cannot be fetched intact (see :func:`fetch_mnist`), or read.
-    FileNotFoundError
-        With ``fetch=False``, when a file is missing.
+        When a file cannot be fetched intact (see :func:`fetch_mnist`), or read; with
+        ``fetch=False``, :class:`MissingFileError` when a file is missing.
     ValueError
         When a file is not a valid gzipped MNIST IDX file.
     """

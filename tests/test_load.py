@@ -80,7 +80,7 @@ def test_bad_header_inside_a_valid_gzip(tmp_path):
 
 
 def test_missing_file_without_fetching_says_how_to_get_it(cache):
-    with pytest.raises(FileNotFoundError, match=r"missing: run helpers.fetch_mnist\(\)"):
+    with pytest.raises(helpers.MissingFileError, match=r"missing: run helpers.fetch_mnist\(\)"):
         helpers.load_mnist(cache, fetch=False)
 
 
