@@ -1,44 +1,48 @@
 """Convolutional network epochs in NumPy (notebook 06's code) against the same networks in PyTorch.
 
-Run: .venv/bin/python benchmarks/cnn.py
+Run: .venv/bin/python benchmarks/cnn.py [--quick]
 Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the ratio to PyTorch and
-the fraction of the FLOP bound, and writes benchmarks/results/cnn.json.
+the FLOP bound, and writes benchmarks/results/cnn.json.
 
 Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the course's CNN),
 built by notebooks/06-convolutional-network.md's own layers (im2col convolution, max pooling,
 dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Dropout``,
-``nn.Linear``, ``torch.optim.Adam``). Each run trains a fresh network on ``BATCHES`` mini-batches of
-128 images (after one warm-up batch) and scales the time to an epoch of 60,000 images (the
-notebook's ``seconds_per_epoch`` scales the same way to its 55,000 training images). The NumPy step
-is the one the notebook trains with, ``parallel_train_step``: it splits each batch of 128 into four
-micro-batches of 32 images, small enough for the big intermediate arrays to fit in the processor's
-cache, runs them at once in one thread per core (each on its own copy of the layers, which share
-the weights, with one BLAS thread per product) and adds up their gradients (the batch's gradient,
-to rounding; one Adam step per batch of 128). The rows marked "micro-batches in turn" time the
-notebook's ``train_step`` instead, which takes the same micro-batches one after the other (with
+``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by the notebook's own
+``seconds_per_epoch``: it trains a fresh network on ``batches`` mini-batches of 128 images after
+one warm-up batch, with ``parallel_train_step`` (each batch split into micro-batches of 32 run at
+once in one thread per core, on copies of the layers that share the weights) or, in the rows
+marked "micro-batches in turn", with ``train_step`` (the same micro-batches one after the other,
 every core for each matrix product): the difference is what the threads buy. PyTorch takes each
-batch of 128 at once and spreads every operation over the cores itself. Every core is used;
-PyTorch is skipped with a message when it is not installed.
+batch of 128 at once, at the peak learning rate notebook 06 chose on validation (read from its
+recorded result; the rate does not change the work of a step), and spreads every operation over
+the cores itself. Times are scaled to an epoch of 60,000 images. PyTorch is skipped with a
+message when it is not installed.
 
-Target: the NumPy epoch of the network notebook 06 trains at most 1.5x PyTorch's time.
+The FLOP bound (the matrix products' FLOPs of an epoch at the speed of a large square float32
+product, measured in the same run) is printed for scale, not as a target.
+
+Target: the NumPy epoch of the network notebook 06 trains takes at most 1.5x PyTorch's time.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import common
+import notebook_code
 import numpy as np
 from flops import matmul_contender
 
+NAME = "cnn"
 BATCH = 128
-BATCHES = 30  # timed mini-batches per run: 3,840 images
 EPOCH = 60_000
-REPEATS = 9
 SEED = 0
-LEARNING_RATE = 4e-3  # the peak rate notebook 06 chooses on its validation set
-TARGET = 1.5
+FULL = {"batches": 30, "repeats": 9, "matmul_size": 2048}
+QUICK = {"batches": 1, "repeats": 1, "matmul_size": 256}
+TARGET = 1.5  # NumPy's time over PyTorch's, for lenet
 IN_TURN = ", micro-batches in turn"  # the rows of train_step, without threads
+NETWORKS = {"lenet": "lenet", "course CNN": "course_network"}
 
 
 def training_flops(network, images) -> int:
@@ -55,30 +59,13 @@ def training_flops(network, images) -> int:
     return total
 
 
-def numpy_run(nb06, build, images, labels, parallel=True):
-    """Return a function timing ``BATCHES`` training steps of a fresh notebook-06 network.
+def numpy_run(nb06, build, batches: int, parallel: bool):
+    """Return a contender: notebook 06's seconds_per_epoch of a fresh network, on its images."""
 
-    The steps are the notebook's ``parallel_train_step``, or (``parallel=False``) its
-    ``train_step``, which takes the micro-batches in turn.
-    """
-    adam, replicas_of, parallel_train_step, train_step = nb06
-
+    @common.own_time
     def run():
         network = build(np.random.default_rng(SEED))
-        optimizer = adam(network.params, learning_rate=LEARNING_RATE)
-        replicas = replicas_of(network)
-
-        def step(part):
-            if parallel:
-                parallel_train_step(replicas, optimizer, images[part], labels[part])
-            else:
-                train_step(network, optimizer, images[part], labels[part])
-
-        step(slice(0, BATCH))  # warm-up
-        start = time.perf_counter()
-        for i in range(BATCHES):
-            step(slice(i * BATCH, (i + 1) * BATCH))
-        return time.perf_counter() - start
+        return nb06.seconds_per_epoch(network, batches=batches, parallel=parallel)
 
     return run
 
@@ -100,8 +87,8 @@ def torch_network(torch, name):
     )  # fmt: skip
 
 
-def torch_run(torch, name, images, labels):
-    """Return a function timing ``BATCHES`` training steps of a fresh PyTorch network."""
+def torch_run(torch, name, images, labels, batches: int, learning_rate: float):
+    """Return a contender timing ``batches`` training steps of a fresh PyTorch network."""
     x = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # NCHW
     y = torch.from_numpy(labels.astype(np.int64))
 
@@ -111,127 +98,121 @@ def torch_run(torch, name, images, labels):
         loss.backward()
         optimizer.step()
 
+    @common.own_time
     def run():
         torch.manual_seed(SEED)
         model = torch_network(torch, name)
         model.train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+        optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
         loss_fn = torch.nn.CrossEntropyLoss()
-        step(model, optimizer, loss_fn, slice(0, BATCH))  # warm-up
+        step(model, optimizer, loss_fn, slice(0, BATCH))  # warm-up, as seconds_per_epoch's
         start = time.perf_counter()
-        for i in range(BATCHES):
+        for i in range(batches):
             step(model, optimizer, loss_fn, slice(i * BATCH, (i + 1) * BATCH))
         return time.perf_counter() - start
 
     return run
 
 
-def main() -> dict:
-    """Time both networks in both libraries; return the JSON record."""
+def measure(sizes: dict) -> dict:
+    """Time both networks in both libraries and the FLOP bound's product, in turns."""
+    count = BATCH * sizes["batches"]
     x_train, y_train, _, _ = common.load_data()
-    count = BATCH * BATCHES
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
-    nb06_all, why_numpy = common.try_load(
-        "06-convolutional-network",
-        "Adam",
-        "Replicas",
-        "parallel_train_step",
-        "train_step",
-        "lenet",
-        "course_network",
-    )
+    nb06 = notebook_code.load(notebook_code.CNN, train_images=images, train_labels=labels)
+    learning_rate = notebook_code.chosen_cnn_learning_rate()
     torch, why_torch = common.torch_or_reason()
     if torch is not None:
         torch.set_num_threads(common.ALL_CORES)
-    builders = {"lenet": None, "course CNN": None}
-    if nb06_all:
-        builders = {"lenet": nb06_all[4], "course CNN": nb06_all[5]}
-    contenders = {}
-    for name, build in builders.items():
-        torch_name = "lenet" if name == "lenet" else "course"
-        for suffix, parallel in (("", True), (IN_TURN, False)):
-            contenders[f"NumPy {name}{suffix}"] = (
-                numpy_run(nb06_all[:4], build, images, labels, parallel) if nb06_all else None
-            )
+    multiply, matmul_flops = matmul_contender(sizes["matmul_size"])
+    contenders = {"matmul": multiply}
+    for name, builder in NETWORKS.items():
+        build = getattr(nb06, builder)
+        contenders[f"NumPy {name}"] = numpy_run(nb06, build, sizes["batches"], True)
+        contenders[f"NumPy {name}{IN_TURN}"] = numpy_run(nb06, build, sizes["batches"], False)
         contenders[f"PyTorch {name}"] = (
-            torch_run(torch, torch_name, images, labels) if torch else None
+            torch_run(torch, builder.split("_")[0], images, labels, sizes["batches"], learning_rate)
+            if torch
+            else None
         )
-    multiply, matmul_flops = matmul_contender()
     with common.blas_threads(common.ALL_CORES):
         multiply()  # warm-up
-        # The runs time themselves (the warm-up batch is left out): take the best of each. The
-        # matrix product that gives the FLOP bound takes its turn among them.
-        measured = {name: [] for name, f in contenders.items() if f is not None}
-        matmul_seconds = []
-        for _ in range(REPEATS):
-            matmul_seconds.append(common.timed(multiply))
-            for name in measured:
-                measured[name].append(contenders[name]())
-    seconds = {name: min(v) / count * EPOCH for name, v in measured.items()}
-    gflops = matmul_flops / min(matmul_seconds) / 1e9
-
-    rows, targets = [], []
-    for name, build in builders.items():
-        flops = None
-        if build is not None:
-            with common.blas_threads(common.ALL_CORES):
-                flops = training_flops(build(np.random.default_rng(SEED)), images[:BATCH])
-            flops = flops * EPOCH / BATCH
-        for key in (f"NumPy {name}", f"NumPy {name}{IN_TURN}", f"PyTorch {name}"):
-            if key not in seconds:
-                continue
-            torch_seconds = seconds.get(f"PyTorch {name}")
-            bound = flops / (gflops * 1e9) if flops else None
-            rows.append(
-                {
-                    "run": key,
-                    "seconds": seconds[key],
-                    "vs_torch": seconds[key] / torch_seconds if torch_seconds else None,
-                    "gflop": flops / 1e9 if flops else None,
-                    "bound": bound,
-                    "times_bound": seconds[key] / bound if bound else None,
-                }
-            )
-    for name in builders:
-        if f"NumPy {name}" in seconds and f"PyTorch {name}" in seconds:
-            ratio = seconds[f"NumPy {name}"] / seconds[f"PyTorch {name}"]
-            if name == "lenet":
-                targets.append(
-                    common.target(
-                        "NumPy CNN epoch (notebook 06's lenet) <= 1.5x PyTorch's time",
-                        ratio,
-                        TARGET,
-                        at_least=False,
-                    )
-                )
-    common.print_versus_torch(
-        f"CNN epoch, {BATCHES} batches of {BATCH} scaled to {EPOCH:,} images, Adam, "
-        f"{common.ALL_CORES} threads, best of {REPEATS}; matmul {gflops:.1f} GFLOP/s",
-        rows,
-        ".2f",
-        "this / PyTorch",
-    )
-    common.print_skipped(why_numpy, why_torch)
-    common.print_targets(targets)
-    record = {
+        best = common.best_interleaved(contenders, sizes["repeats"])
+        flops = {
+            name: training_flops(getattr(nb06, b)(np.random.default_rng(SEED)), images[:BATCH])
+            * EPOCH
+            / BATCH
+            for name, b in NETWORKS.items()
+        }
+    gflops = matmul_flops / best.pop("matmul") / 1e9
+    seconds = {name: value / count * EPOCH for name, value in best.items()}
+    return {
         "threads": common.ALL_CORES,
         "batch_size": BATCH,
-        "timed_batches": BATCHES,
+        "timed_batches": sizes["batches"],
         "timed_images": count,
         "scaled_to": EPOCH,
-        "learning_rate": LEARNING_RATE,
+        "learning_rate": learning_rate,
         "seed": SEED,
-        "repeats": REPEATS,
+        "repeats": sizes["repeats"],
+        "matmul_size": sizes["matmul_size"],
         "matmul_gflops": gflops,
-        "torch": torch.__version__ if torch else why_torch,
+        "torch": torch.__version__ if torch else None,
+        "torch_skipped": why_torch,
         "seconds_per_epoch": seconds,
-        "rows": rows,
-        "targets": targets,
+        "rows": rows(seconds, flops, gflops),
     }
-    common.write_json("cnn", record)
-    return record
+
+
+def rows(seconds: dict, flops: dict, gflops: float) -> list[dict]:
+    """One row per timed run: its epoch time, over PyTorch's, and the FLOP bound."""
+    table = []
+    for name in NETWORKS:
+        bound = flops[name] / (gflops * 1e9)
+        torch_seconds = seconds.get(f"PyTorch {name}")
+        for key in (f"NumPy {name}", f"NumPy {name}{IN_TURN}", f"PyTorch {name}"):
+            if key in seconds:
+                table.append(
+                    {
+                        "run": key,
+                        "seconds": seconds[key],
+                        "vs_torch": seconds[key] / torch_seconds if torch_seconds else None,
+                        "gflop": flops[name] / 1e9,
+                        "bound": bound,
+                        "times_bound": seconds[key] / bound,
+                    }
+                )
+    return table
+
+
+def targets(record: dict) -> list[dict]:
+    """Return the target of notebook 06's lenet against PyTorch's, when PyTorch is there."""
+    seconds = record["seconds_per_epoch"]
+    if "PyTorch lenet" not in seconds:
+        return []
+    return [
+        common.target(
+            "NumPy CNN epoch (notebook 06's lenet) takes <= 1.5x PyTorch's time",
+            seconds["NumPy lenet"] / seconds["PyTorch lenet"],
+            TARGET,
+            "time of notebook 06's parallel_train_step epoch / time of the same network's epoch "
+            "in PyTorch on the CPU, every core, same run",
+        )
+    ]
+
+
+def report(record: dict) -> None:
+    """Print the epochs and why PyTorch was skipped, if it was."""
+    common.print_versus_torch(
+        f"CNN epoch, {record['timed_batches']} batches of {BATCH} scaled to {EPOCH:,} images, "
+        f"Adam, {record['threads']} threads, best of {record['repeats']}; "
+        f"matmul {record['matmul_gflops']:.1f} GFLOP/s",
+        record["rows"],
+        ".2f",
+    )
+    common.print_skipped(record["torch_skipped"])
 
 
 if __name__ == "__main__":
-    main()
+    common.run(sys.modules[__name__])

@@ -1,6 +1,6 @@
 """The machine's matrix-multiply speed, and the floating-point work of a training run.
 
-Run: .venv/bin/python benchmarks/flops.py
+Run: .venv/bin/python benchmarks/flops.py [--quick]
 Prints float32 matrix-multiply GFLOP/s (one thread and every core) and writes
 benchmarks/results/flops.json. The training benchmarks time :func:`matmul_contender`'s product
 among their runs, and turn each run's FLOPs into a lower bound on its time: no code can multiply
@@ -14,14 +14,18 @@ softmax, the optimizer) is not counted: the bound is the matrix products alone.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
 import common
 import numpy as np
 
+NAME = "flops"
 SIZE = 2048  # the side of the square matrices multiplied
 REPEATS = 5
+FULL = {"size": SIZE, "repeats": REPEATS}
+QUICK = {"size": 128, "repeats": 1}
 
 
 def matmul_contender(size: int = SIZE) -> tuple[Callable[[], object], int]:
@@ -63,21 +67,67 @@ def mlp_training_flops(sizes: tuple[int, ...], samples: int) -> int:
     return total
 
 
-def main() -> dict:
-    """Measure and report matrix-multiply speed."""
+def epoch_batches(samples: int, batch: int) -> list[int]:
+    """Return the batch sizes of one epoch over ``samples`` images: full batches, then the rest."""
+    return [batch] * (samples // batch) + ([samples % batch] if samples % batch else [])
+
+
+def dense_step_products(sizes: tuple[int, ...], batches: list[int]) -> Callable[[], object]:
+    """Return a function doing the matrix products of an epoch of a dense network, alone.
+
+    For each batch, the products a training step of layers ``sizes`` does, at their shapes in
+    float32: forward ``a @ W``, weight gradient ``a.T @ delta`` and, except for the first layer,
+    input gradient ``delta @ W.T``; exactly the products :func:`mlp_training_flops` counts.
+    Timed in the same run as an epoch, it says how much of the epoch's time its matrix products
+    take on this machine, at the shapes they have (far from the 2048 x 2048 product's speed).
+    """
+    rng = np.random.default_rng(0)
+    layers = list(zip(sizes[:-1], sizes[1:], strict=True))
+    weights = [rng.standard_normal((n_in, n_out), dtype=np.float32) for n_in, n_out in layers]
+    operands = {
+        b: [
+            (
+                rng.standard_normal((b, n_in), dtype=np.float32),
+                rng.standard_normal((b, n_out), dtype=np.float32),
+            )
+            for n_in, n_out in layers
+        ]
+        for b in set(batches)
+    }
+
+    def products():
+        for b in batches:
+            for layer, (w, (a, delta)) in enumerate(zip(weights, operands[b], strict=True)):
+                a @ w, a.T @ delta  # forward, weight gradient
+                if layer > 0:
+                    delta @ w.T  # input gradient
+
+    return products
+
+
+def measure(sizes: dict) -> dict:
+    """Measure matrix-multiply speed on one thread and on every core."""
     rows = [
-        {"threads": threads, "gflops": matmul_gflops(threads)}
+        {"threads": threads, "gflops": matmul_gflops(threads, sizes["size"], sizes["repeats"])}
         for threads in sorted({1, common.ALL_CORES})
     ]
+    return {**sizes, "rows": rows}
+
+
+def targets(record: dict) -> list[dict]:
+    """Return no target: this is the machine's speed, which the others are compared with."""
+    return []
+
+
+def report(record: dict) -> None:
+    """Print the speeds."""
     common.print_table(
-        f"float32 matrix multiply, {SIZE} x {SIZE}, best of {REPEATS}",
-        rows,
+        f"float32 matrix multiply, {record['size']} x {record['size']}, "
+        f"best of {record['repeats']}",
+        record["rows"],
         [("threads", "threads", "d"), ("gflops", "GFLOP/s", ".1f")],
     )
-    record = {"size": SIZE, "repeats": REPEATS, "rows": rows}
-    common.write_json("flops", record)
-    return record
 
 
 if __name__ == "__main__":
-    main()
+    common.run(sys.modules[__name__])

@@ -47,7 +47,7 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -1135,117 +1135,6 @@ def results_table(results: Iterable[Mapping]) -> str:
     lines.append("")
     lines.append("Measured on: " + "; ".join(machines) + "." if machines else "No results yet.")
     return "\n".join(lines)
-
-
-def benchmark_table(folder: str | os.PathLike) -> str:
-    """Format the JSON files written by ``benchmarks/`` as Markdown: the runs, then the targets.
-
-    Parameters
-    ----------
-    folder
-        ``benchmarks/results``: one JSON file per benchmark and ``summary.json``.
-
-    Returns
-    -------
-    str
-        A table of every timed run (time and ratio), a table of the speed targets, what each
-        benchmark ran (data size, seed, threads, repeats), and the machine, BLAS library and
-        time of the measurement; or a line saying there is none.
-    """
-    folder = Path(folder)
-    summary_path = folder / "summary.json"
-    if not summary_path.is_file():
-        return "No benchmark results yet: run `.venv/bin/python benchmarks/run_all.py`."
-    summary = json.loads(summary_path.read_text())
-    lines = ["| benchmark | run | time | compared |", "|---|---|---:|---|"]
-    for name, row in _benchmark_rows(folder):
-        lines.append(f"| {name} | {row[0]} | {row[1]} | {row[2]} |")
-    lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
-    for t in summary["targets"]:
-        met = "yes" if t["met"] else "**no**"
-        lines.append(
-            f"| {t['target']} | {t['measured']:.2f} | {t['comparison']} {t['limit']:g} | {met} |"
-        )
-    lines += ["", "| benchmark | setup |", "|---|---|"]
-    for path in sorted(folder.glob("*.json")):
-        record = json.loads(path.read_text())
-        if "rows" in record:  # the benchmarks of the first table
-            lines.append(f"| {path.stem} | {_benchmark_setup(record)} |")
-    lines += [
-        "",
-        f"Measured on: {summary['machine']}; BLAS: {summary['blas']}; "
-        f"at {summary['measured_at']} (`benchmarks/run_all.py`).",
-    ]
-    return "\n".join(lines)
-
-
-def _benchmark_setup(record: Mapping) -> str:
-    """Describe what a benchmark ran: data size, seed, BLAS threads and repeats."""
-    parts = []
-    samples = record.get("samples")
-    if isinstance(samples, Mapping):  # a different number of images for each contender
-        parts.append(", ".join(f"{count:,} images ({who})" for who, count in samples.items()))
-    elif samples is not None:
-        parts.append(f"{samples:,} training images")
-    if "timed_images" in record:
-        parts.append(
-            f"{record['timed_batches']} batches of {record['batch_size']} "
-            f"({record['timed_images']:,} images) scaled to {record['scaled_to']:,}"
-        )
-    elif "batch_size" in record:
-        parts.append(f"batches of {record['batch_size']}")
-    if "size" in record:
-        parts.append(f"{record['size']} x {record['size']} float32 matrices")
-    if "seed" in record:
-        parts.append(f"seed {record['seed']}")
-    if "threads" in record:
-        parts.append(f"{record['threads']} BLAS thread(s)")
-    if "repeats" in record:
-        parts.append(f"best of {record['repeats']}")
-    return ", ".join(parts) or "see its JSON file"
-
-
-def _numpy_run(row: Mapping) -> bool:
-    """Whether a benchmark row is a NumPy run with a PyTorch run to compare it with."""
-    return row["run"].startswith("NumPy") and bool(row.get("vs_torch"))
-
-
-def _benchmark_rows(folder: Path) -> Iterator[tuple[str, tuple[str, str, str]]]:
-    """Yield (benchmark, (run, time, comparison)) for every run in the benchmark JSON files."""
-    readers = {
-        "per_sample": lambda r: (
-            r["loop"],
-            f"{r['us_per_sample']:.1f} µs/image",
-            f"{r['speedup_vs_source']:.2f}x the source's speed",
-        ),
-        "pure_python": lambda r: (
-            r["loop"],
-            f"{r['us_per_sample']:.1f} µs/image",
-            f"{r['speedup']:.1f}x pure Python's speed",
-        ),
-        "minibatch": lambda r: (
-            r["run"],
-            f"{r['seconds']:.3f} s/epoch",
-            f"{r['times_bound']:.2f}x the FLOP bound"
-            + (f", PyTorch takes {r['vs_torch']:.2f}x as long" if _numpy_run(r) else ""),
-        ),
-        "cnn": lambda r: (
-            r["run"],
-            f"{r['seconds']:.2f} s/epoch",
-            f"{r['times_bound']:.2f}x the FLOP bound"
-            + (f", {r['vs_torch']:.2f}x PyTorch's time" if _numpy_run(r) else ""),
-        ),
-        "flops": lambda r: (
-            f"matrix multiply, {r['threads']} thread(s)",
-            f"{r['gflops']:.1f} GFLOP/s",
-            "",
-        ),
-    }
-    for name, read in readers.items():
-        path = folder / f"{name}.json"
-        if path.is_file():
-            for row in json.loads(path.read_text())["rows"]:
-                yield name, read(row)
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""confusion_matrix and most_confused: counting the network's mistakes."""
+"""confusion_matrix and most_confused: counting the mistakes; log_epoch: one line per epoch."""
 
 import numpy as np
 
@@ -23,3 +23,11 @@ def test_most_confused_leaves_out_pairs_that_never_occur():
     mistakes = helpers.most_confused(Y_TRUE, Y_PRED, count=90)
     assert mistakes == [(3, 5, 2), (7, 1, 2), (5, 3, 1), (7, 2, 1)]
     assert helpers.most_confused(Y_TRUE, Y_TRUE) == []
+
+
+def test_log_epoch_prints_one_aligned_line(capsys):
+    helpers.log_epoch(3, 10, 1.23456, train_loss=0.21134, val_accuracy=0.9)
+    helpers.log_epoch(10, 10)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == "epoch  3/10  train loss 0.2113  val accuracy 0.9000  1.23 s"
+    assert second == "epoch 10/10"

@@ -1,4 +1,4 @@
-"""record_result, and README's tables generated from results/ and benchmarks/results/."""
+"""record_result, and README's results table generated from results/."""
 
 import json
 import re
@@ -9,9 +9,6 @@ import helpers
 
 README_TABLE = re.compile(
     r"<!-- results-table:start[^>]*-->\n(.*?)\n<!-- results-table:end -->", re.DOTALL
-)
-README_BENCHMARKS = re.compile(
-    r"<!-- benchmark-table:start[^>]*-->\n(.*?)\n<!-- benchmark-table:end -->", re.DOTALL
 )
 METRICS = dict(
     model="784-10 linear",
@@ -85,39 +82,6 @@ def test_readme_table_matches_results(project_root):
     assert found, "README lost its results-table markers"
     expected = helpers.results_table(helpers.load_results(project_root / "results"))
     assert found.group(1) == expected, "README is stale: run `python3 tasks.py table`"
-
-
-def test_readme_benchmark_table_matches_benchmark_results(project_root):
-    found = README_BENCHMARKS.search((project_root / "README.md").read_text())
-    assert found, "README lost its benchmark-table markers"
-    expected = helpers.benchmark_table(project_root / "benchmarks" / "results")
-    assert found.group(1) == expected, "README is stale: run `python3 tasks.py table`"
-
-
-def test_benchmark_table_lists_runs_targets_and_machine(tmp_path):
-    assert "No benchmark results yet" in helpers.benchmark_table(tmp_path)
-    common = {"machine": "Test machine", "blas": "testblas (2 threads)", "measured_at": "today"}
-    summary = {
-        **common,
-        "targets": [
-            {
-                "target": "fast >= 6x",
-                "measured": 5.5,
-                "limit": 6.0,
-                "comparison": ">=",
-                "met": False,
-            },
-        ],
-    }
-    rows = [{"loop": "source", "us_per_sample": 150.0, "speedup_vs_source": 1.0}]
-    (tmp_path / "summary.json").write_text(json.dumps(summary))
-    setup = {"samples": 5000, "seed": 7, "threads": 1, "repeats": 5}
-    (tmp_path / "per_sample.json").write_text(json.dumps({**common, **setup, "rows": rows}))
-    table = helpers.benchmark_table(tmp_path)
-    assert "| per_sample | source | 150.0 µs/image | 1.00x the source's speed |" in table
-    assert "| fast >= 6x | 5.50 | >= 6 | **no** |" in table
-    assert "Test machine" in table and "testblas" in table
-    assert "| per_sample | 5,000 training images, seed 7, 1 BLAS thread(s), best of 5 |" in table
 
 
 def test_results_table_accepts_a_generator():
