@@ -84,7 +84,11 @@ def _fetch() -> None:
 
 
 def lab(*lab_args: str) -> None:
-    """Open JupyterLab on notebooks/ (the .md files open as notebooks)."""
+    """Open JupyterLab on notebooks/; ARGS (e.g. --no-browser on a server) go to jupyter lab.
+
+    The .md files open as notebooks; notebooks/jupytext.toml pairs each with an .ipynb that
+    keeps its outputs.
+    """
     setup()
     os.chdir(ROOT)
     command = [str(BIN / "jupyter"), "lab", "notebooks", *lab_args]

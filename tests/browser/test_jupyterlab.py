@@ -6,9 +6,13 @@ Jupytext Notebook the default viewer of ``.md`` files), on ``notebooks/`` like `
 Every notebook must open as a notebook with a running kernel; the notebooks of ``RUN_ALL`` are
 run from top to bottom in the browser, and must finish without an error and show their plots.
 
-Nothing is saved: autosave is off in the server's own (temporary) user settings, and each test
-checks that the notebook's files are byte for byte what they were. The server, and every kernel
-it started, is stopped at the end of the session, whatever happened.
+Autosave is off in the server's own (temporary) user settings. Running a notebook saves nothing:
+the test checks that its files are byte for byte what they were. Every notebook is also saved
+once without edits, which must write its paired .ipynb and leave its .md byte for byte as
+committed, and notebook 2 is saved after running its first cells, which must keep their outputs
+in the .ipynb and show them again after a reload. Whatever a test saved is put back as it was:
+the .md, a developer's own .ipynb, or no .ipynb. The server, and every kernel it started, is
+stopped at the end of the session, whatever happened.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from browser_support import ROOT, TIMEOUT_MS, free_port, notebook_paths, slug
 
 pytestmark = pytest.mark.browser
 
+# Saved after running its first code cells: the second prints the machine.
+SAVE_AFTER_RUN = "02-from-pure-python-to-numpy"
 # Notebook 1 and the core tutorial are run from top to bottom in JupyterLab, when they exist.
 RUN_ALL = ["01-load-and-explore-mnist", "03-deep-learning-on-mnist"]
 RUN_ALL_TIMEOUT_MS = 1_800_000  # as nbval's --nbval-cell-timeout, for the whole notebook
@@ -81,6 +87,18 @@ RUN_FINISHED = """
 }
 """
 
+# True once the cell at index i has run: a number in its prompt, no star.
+CELL_RAN = """
+(i) => {
+  const cell = document.querySelectorAll(".jp-NotebookPanel .jp-CodeCell")[i];
+  const prompt = cell && cell.querySelector(".jp-InputArea-prompt").textContent;
+  return !!prompt && /\\d/.test(prompt) && !prompt.includes("*");
+}
+"""
+
+# True once no open document has unsaved changes (its tab is no longer marked dirty).
+SAVED = "() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length === 0"
+
 # What a finished run shows: execution counts, error outputs, and the images in outputs.
 RUN_REPORT = """
 async () => {
@@ -124,6 +142,12 @@ def files_of(name: str) -> dict[str, str]:
     """The SHA-256 of the notebook's .md and of its paired .ipynb, if there is one."""
     paths = [ROOT / "notebooks" / f"{name}{suffix}" for suffix in (".md", ".ipynb")]
     return {p.name: sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
+
+
+def git_status(name: str) -> str:
+    """``git status --porcelain`` of the notebook's .md ("" when it is as committed)."""
+    command = ["git", "status", "--porcelain", "--", f"notebooks/{name}.md"]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
 def visible_files() -> set[str]:
@@ -256,6 +280,48 @@ def notebook_page(lab, new_page, artifacts):
                 lab.api("DELETE", f"/api/sessions/{session['id']}")
 
 
+@pytest.fixture
+def restored():
+    """Put back the files of the notebooks named to it (.md, .ipynb, checkpoints) after a test."""
+    folder = ROOT / "notebooks"
+    kept: dict[Path, bytes | None] = {}
+    had_checkpoints = (folder / ".ipynb_checkpoints").exists()
+
+    def keep(name: str) -> None:
+        for path in (folder / f"{name}.md", folder / f"{name}.ipynb"):
+            kept[path] = path.read_bytes() if path.exists() else None
+
+    try:
+        yield keep
+    finally:
+        for path, content in kept.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_bytes() != content:
+                path.write_bytes(content)
+        if not had_checkpoints:
+            shutil.rmtree(folder / ".ipynb_checkpoints", ignore_errors=True)
+
+
+def save(page, name: str) -> dict:
+    """Save the open notebook with Ctrl+S; return its paired .ipynb once the server wrote it."""
+    paired = ROOT / "notebooks" / f"{name}.ipynb"
+    before = paired.stat().st_mtime_ns if paired.exists() else None
+    page.locator(".jp-NotebookPanel .jp-Notebook").first.focus()
+    page.keyboard.press("Control+s")
+    page.wait_for_function(SAVED)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not paired.exists() or paired.stat().st_mtime_ns == before:
+        assert time.monotonic() < deadline, f"saving {name} wrote no paired {paired.name}"
+        time.sleep(0.2)  # the file is written by the server: there is no event to wait for
+    while True:  # written, but maybe not to the end yet
+        try:
+            return json.loads(paired.read_text())
+        except json.JSONDecodeError:
+            assert time.monotonic() < deadline, f"{paired.name} is not valid JSON"
+            time.sleep(0.2)
+
+
 def wait_for_idle_kernel(page, name: str) -> None:
     """Wait until the notebook's kernel is idle, choosing a kernel if JupyterLab asks for one."""
     answered = 0
@@ -280,8 +346,11 @@ def menu(page, *labels: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_opens_as_a_notebook_with_a_running_kernel(name, lab, notebook_page, artifacts):
-    before = files_of(name)
+def test_notebook_opens_as_a_notebook_with_a_running_kernel_and_saves_as_committed(
+    name, lab, notebook_page, artifacts, restored
+):
+    restored(name)
+    before, status = files_of(name), git_status(name)
     page, _ = notebook_page(name)
     page.screenshot(path=artifacts / "jupyterlab" / f"{name}-opened.png")
 
@@ -293,6 +362,45 @@ def test_notebook_opens_as_a_notebook_with_a_running_kernel(name, lab, notebook_
     assert len(sessions) == 1 and sessions[0]["kernel"]["name"] == "python3"
     assert sessions[0]["kernel"]["execution_state"] in {"idle", "busy"}
     assert files_of(name) == before, f"{name}: opening it changed its files"
+
+    # Saved without edits: the paired .ipynb is written, the .md stays as committed.
+    md = ROOT / "notebooks" / f"{name}.md"
+    committed = md.read_bytes()
+    paired = save(page, name)
+    assert len(paired["cells"]) == len(cells), f"{name}.ipynb does not hold the notebook"
+    assert md.read_bytes() == committed, f"{name}: saving it without edits changed its .md"
+    assert git_status(name) == status
+
+
+def test_saved_outputs_are_in_the_ipynb_and_shown_after_a_reload(lab, notebook_page, restored):
+    name = SAVE_AFTER_RUN
+    if name not in NAMES:
+        pytest.skip(f"no {name}.md")
+    restored(name)
+    md = ROOT / "notebooks" / f"{name}.md"
+    committed, status = md.read_bytes(), git_status(name)
+    page, _ = notebook_page(name)
+    code = page.locator(".jp-NotebookPanel .jp-CodeCell")
+    code.nth(0).locator(".jp-InputArea-prompt").click()  # select the first code cell
+    page.keyboard.press("Shift+Enter")  # run it and select the next: both are code cells
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(CELL_RAN, arg=1)
+    shown = code.nth(1).locator(".jp-OutputArea-output").first.inner_text().strip()
+    assert shown, f"{name}: the second code cell printed nothing"
+
+    paired = save(page, name)
+    code_cells = [cell for cell in paired["cells"] if cell["cell_type"] == "code"]
+    text = "".join("".join(output.get("text", "")) for output in code_cells[1]["outputs"])
+    assert shown in text, f"{name}.ipynb lacks the output shown:\n{shown!r}\n{text!r}"
+    assert md.read_bytes() == committed, f"{name}: saving it after running cells changed its .md"
+    assert git_status(name) == status
+
+    page.reload()
+    page.locator(".jp-NotebookPanel").first.wait_for()
+    page.wait_for_function(ALL_CELLS_SHOWN, arg=len(jupytext.read(md).cells))
+    again = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(1)
+    again.locator(".jp-OutputArea-output").first.wait_for()
+    assert again.locator(".jp-OutputArea-output").first.inner_text().strip() == shown
 
 
 @pytest.mark.parametrize("name", [name for name in RUN_ALL if name in NAMES])
