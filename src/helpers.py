@@ -47,7 +47,7 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -983,7 +983,7 @@ def strict_checks() -> bool:
     return os.environ.get(STRICT_CHECKS_ENV, "").strip() not in ("", "0")
 
 
-def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REASON) -> bool:
+def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REASON) -> None:
     """Check that a claim the notebook's text makes holds for this run's figures.
 
     Parameters
@@ -997,15 +997,15 @@ def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REA
     reason
         The likely reason when it fails.
 
-    Returns
-    -------
-    bool
-        Whether the claim holds. When it does not, in strict mode (see :func:`strict_checks`)
-        :class:`ClaimError` is raised; otherwise the message is printed to stderr (JupyterLab
-        shows it in red) and the notebook goes on.
+    Raises
+    ------
+    ClaimError
+        When the claim does not hold, in strict mode (see :func:`strict_checks`). Otherwise the
+        message is printed to stderr (JupyterLab shows it in red) and the notebook goes on.
+        Nothing is returned, so that a check at the end of a cell shows nothing when it holds.
     """
     if holds:
-        return True
+        return
     message = (
         f"The text claims: {claim}\n"
         f"This run got:    {got if got != '' else '(see the cell above)'}\n"
@@ -1014,7 +1014,6 @@ def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REA
     if strict_checks():
         raise ClaimError(message)
     print(f"Note: a claim of the text does not hold on this run.\n{message}", file=sys.stderr)
-    return False
 
 
 # --------------------------------------------------------------------------
