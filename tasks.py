@@ -176,6 +176,7 @@ def _lint(*options: str) -> None:
     formats and applies ruff's safe fixes, writing each notebook back to its ``.md``.
     """
     import jupytext
+    from jupytext.config import load_jupytext_config
 
     ruff = str(BIN / "ruff")
     fix = "--fix" in options
@@ -194,8 +195,11 @@ def _lint(*options: str) -> None:
             if done.returncode:
                 print(done.stderr if fix else done.stdout, end="")
                 failed.append(f"{' '.join(command)} {path.name}")
-        if fix:
-            jupytext.write(jupytext.reads(notebook, fmt="ipynb"), path, fmt="md:myst")
+        if fix:  # written back as JupyterLab would save it, with notebooks/jupytext.toml
+            config = load_jupytext_config(str(path.parent))
+            jupytext.write(
+                jupytext.reads(notebook, fmt="ipynb"), path, fmt="md:myst", config=config
+            )
     if failed:
         sys.exit(f"ruff found problems: {', '.join(failed)} (`tasks.py lint --fix` fixes some)")
     print("ruff: the Python files and every notebook's code are clean")
