@@ -1,26 +1,50 @@
 """Plumbing shared by the mnist-from-scratch notebooks.
 
-The teaching code (layers, losses, training loops) lives in the notebooks. This
-module holds what every notebook needs but nobody wants to read twice:
+The teaching code (layers, losses, training loops) lives in the notebooks. This module holds
+what the notebooks need but nobody wants to read twice. Its public names, by section:
 
-* :func:`fetch_mnist` downloads the four MNIST files into a local cache, trying
-  mirrors in order and checking each file's size and SHA-256 digest;
-* :func:`load_mnist` decodes them into NumPy arrays, validating the IDX headers;
-* :func:`check` checks a claim of a notebook's text on this run's figures: it fails the tests
-  and the site build, and only prints a note in a learner's run;
-* :func:`record_result` saves a notebook's headline figures (in ``results/`` only when
-  ``python3 tasks.py results`` runs, in a scratch folder otherwise);
-* :func:`load_notebook` runs only the definitions (functions, classes, constants) of another
-  notebook, so that a notebook or a benchmark can use that notebook's code without a copy;
-* a few plots: :func:`plot_digits`, :func:`plot_history`,
-  :func:`plot_confusion_matrix`, and :func:`log_epoch` for one line per epoch.
+Settings
+    :data:`PROJECT_ROOT` (the checkout, or the working folder when installed without one), the
+    environment variables' names :data:`MIRROR_ENV`, :data:`DATA_DIR_ENV`,
+    :data:`RESULTS_DIR_ENV`, :data:`STRICT_CHECKS_ENV`; :data:`SCRATCH_RESULTS`;
+    :data:`DEFAULT_MIRRORS`; :data:`MNIST_FILES` (name -> size and SHA-256),
+    :data:`IMAGES_MAGIC`, :data:`LABELS_MAGIC`, :data:`IMAGE_SIDE`, :data:`CHUNK_SIZE`;
+    the errors :class:`DownloadError` and :class:`MissingFileError`.
+Download
+    :func:`fetch_mnist` makes sure the four files are cached and intact, trying the mirrors of
+    :func:`mirror_list` in order, each file within :func:`download_deadline` (the limits
+    :data:`MIN_SPEED`, :data:`DEADLINE_FLOOR`, :data:`STALE_PART_SECONDS`,
+    :data:`REDRAW_SECONDS`, :data:`GZIP_MAGIC`), into :func:`data_dir`; :func:`check_file`
+    and :func:`sha256_of` tell an intact file; :class:`ProgressBar` draws the progress.
+Decoding
+    :func:`read_idx_gz` and :func:`decode_idx` turn an IDX file into an array, checking its
+    header against :data:`MNIST_COUNTS` and never inflating more than it promises.
+Data
+    :func:`load_mnist` returns the four arrays; :func:`validation_split` holds out the course's
+    validation images.
+Checks of the prose's claims
+    :func:`check` checks a claim of a notebook's text on this run's figures: it raises
+    :class:`ClaimError` under the tests and the site build (:func:`strict_checks`), and only
+    prints a note (with :data:`DEFAULT_REASON` unless given one) in a learner's run.
+Results and the machine
+    :func:`record_result` saves a notebook's headline figures (:data:`REQUIRED_METRICS`) into
+    :func:`results_dir`; :func:`load_results` reads them back and :func:`results_table` formats
+    them; :func:`machine` describes this machine in one line.
+Notebook code
+    :func:`load_notebook` runs only the definitions of another notebook in :data:`NOTEBOOKS`
+    (:func:`definition_cells` lists them) and :func:`require` takes names from it, raising
+    :class:`NotebookCodeMissing`; so a notebook or a benchmark uses that code without a copy.
+Progress, plots and evaluation
+    :func:`log_epoch` prints one line per epoch; :func:`plot_digits`, :func:`plot_weights`,
+    :func:`plot_history` and :func:`plot_confusion_matrix` draw; :func:`confusion_matrix` and
+    :func:`most_confused` count the mistakes.
 
 Environment variables
 ---------------------
 MNIST_MIRROR
-    A mirror tried before the public ones: an ``http(s)://`` URL of a folder
-    holding the four ``.gz`` files, or a local folder path (for classrooms and
-    air-gapped machines).
+    A mirror tried before the public ones: an ``http(s)://`` or ``file://`` URL of a folder
+    holding the four ``.gz`` files, or a local folder path (for classrooms and air-gapped
+    machines).
 MNIST_DATA_DIR
     Where the downloaded files are cached (default: ``_data/`` in the project).
 MNIST_RESULTS_DIR
@@ -57,6 +81,63 @@ import urllib3
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+
+__all__ = [
+    "PROJECT_ROOT",
+    "MIRROR_ENV",
+    "DATA_DIR_ENV",
+    "RESULTS_DIR_ENV",
+    "STRICT_CHECKS_ENV",
+    "SCRATCH_RESULTS",
+    "DEFAULT_MIRRORS",
+    "MNIST_FILES",
+    "IMAGES_MAGIC",
+    "LABELS_MAGIC",
+    "IMAGE_SIDE",
+    "CHUNK_SIZE",
+    "DownloadError",
+    "MissingFileError",
+    "MIN_SPEED",
+    "DEADLINE_FLOOR",
+    "STALE_PART_SECONDS",
+    "REDRAW_SECONDS",
+    "GZIP_MAGIC",
+    "data_dir",
+    "mirror_list",
+    "download_deadline",
+    "sha256_of",
+    "check_file",
+    "ProgressBar",
+    "fetch_mnist",
+    "MNIST_COUNTS",
+    "decode_idx",
+    "read_idx_gz",
+    "load_mnist",
+    "validation_split",
+    "DEFAULT_REASON",
+    "ClaimError",
+    "strict_checks",
+    "check",
+    "REQUIRED_METRICS",
+    "machine",
+    "results_dir",
+    "record_result",
+    "load_results",
+    "results_table",
+    "NOTEBOOKS",
+    "NotebookCodeMissing",
+    "definition_cells",
+    "load_notebook",
+    "require",
+    "log_epoch",
+    "plot_digits",
+    "plot_weights",
+    "plot_history",
+    "plot_confusion_matrix",
+    "confusion_matrix",
+    "most_confused",
+]
 
 
 def _find_project_root() -> Path:
@@ -890,6 +971,9 @@ def read_idx_gz(path: str | os.PathLike, magic: int, count: int | None = None) -
     return decode_idx(head + body, str(path), magic, count)
 
 
+# --------------------------------------------------------------------------
+# Data: the four arrays and the validation split
+# --------------------------------------------------------------------------
 def load_mnist(
     folder: str | os.PathLike | None = None, fetch: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1017,7 +1101,7 @@ def check(holds: object, claim: str, got: object = "", reason: str = DEFAULT_REA
 
 
 # --------------------------------------------------------------------------
-# Results
+# Results and the machine
 # --------------------------------------------------------------------------
 
 REQUIRED_METRICS = ("model", "test_accuracy", "parameters", "train_seconds", "seed", "train_size")
@@ -1318,10 +1402,8 @@ def require(namespace: dict, *names: str) -> object:
 
 
 # --------------------------------------------------------------------------
-# Progress and plots
+# Progress
 # --------------------------------------------------------------------------
-
-
 def log_epoch(epoch: int, epochs: int, seconds: float | None = None, **metrics: float) -> None:
     """Print one line for a finished epoch, e.g. ``epoch  3/10  loss 0.2113 ...``."""
     parts = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
@@ -1330,6 +1412,11 @@ def log_epoch(epoch: int, epochs: int, seconds: float | None = None, **metrics: 
     if seconds is not None:
         parts.append(f"{seconds:.3g} s")
     print("  ".join(parts), flush=True)
+
+
+# --------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------
 
 
 def plot_digits(
@@ -1466,6 +1553,38 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
     return fig
 
 
+def plot_confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None
+) -> Figure:
+    """Draw the confusion matrix with counts in each cell.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    matrix = confusion_matrix(y_true, y_pred)
+    fig, ax = plt.subplots(figsize=(6, 5.2))
+    shown = ax.imshow(np.log1p(matrix), cmap="Blues")
+    threshold = shown.norm.vmax / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        color = "white" if np.log1p(count) > threshold else "black"
+        ax.text(j, i, f"{count}", ha="center", va="center", fontsize=8, color=color)
+    ax.set(
+        xticks=range(10),
+        yticks=range(10),
+        xlabel="predicted label",
+        ylabel="true label",
+        title=title or f"accuracy {np.trace(matrix) / matrix.sum():.2%}",
+    )
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) -> np.ndarray:
     """Count ``(true, predicted)`` pairs in a ``classes x classes`` matrix."""
     matrix = np.zeros((classes, classes), dtype=np.int64)
@@ -1497,32 +1616,3 @@ def most_confused(
     order = np.argsort(-matrix, axis=None, kind="stable")[:count]
     pairs = zip(*np.unravel_index(order, matrix.shape), strict=True)
     return [(int(t), int(p), int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]
-
-
-def plot_confusion_matrix(
-    y_true: np.ndarray, y_pred: np.ndarray, title: str | None = None
-) -> Figure:
-    """Draw the confusion matrix with counts in each cell.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    matrix = confusion_matrix(y_true, y_pred)
-    fig, ax = plt.subplots(figsize=(6, 5.2))
-    shown = ax.imshow(np.log1p(matrix), cmap="Blues")
-    threshold = shown.norm.vmax / 2
-    for (i, j), count in np.ndenumerate(matrix):
-        color = "white" if np.log1p(count) > threshold else "black"
-        ax.text(j, i, f"{count}", ha="center", va="center", fontsize=8, color=color)
-    ax.set(
-        xticks=range(10),
-        yticks=range(10),
-        xlabel="predicted label",
-        ylabel="true label",
-        title=title or f"accuracy {np.trace(matrix) / matrix.sum():.2%}",
-    )
-    fig.tight_layout()
-    return fig
