@@ -504,3 +504,15 @@ def test_notebook_page_shows_how_long_its_notebook_ran(stem, site_url, new_page)
     text = note.inner_text()
     expected = duration(cached_run_seconds(stem))
     assert f"ran in {expected} " in text, f"{stem}: {text!r}, the cache says {expected}"
+
+
+def test_contents_drawer_opens_on_a_laptop(site_url, new_page_sized):
+    """At 1280 px the page's contents are a drawer, opened by the article header's list button."""
+    page, watch = open_on_screen(
+        new_page_sized, site_url, f"notebooks/{NOTEBOOKS[0]}.html", "laptop"
+    )
+    page.locator(".bd-header-article button.secondary-toggle").click()
+    drawer = page.locator("dialog#pst-secondary-sidebar-modal")
+    drawer.locator("nav.page-toc a").first.wait_for(state="visible")
+    assert drawer.evaluate("(d) => d.open")
+    assert not watch.problems(), watch.problems()
