@@ -7,7 +7,8 @@ Build it from the repository root (``python3 tasks.py docs`` does this and serve
 The source folder is the repository root, so each page is built from the committed
 ``notebooks/NN-name.md`` itself and the site's paths match the repository's: the page of
 ``notebooks/01-load-and-explore-mnist.md`` is ``notebooks/01-load-and-explore-mnist.html``.
-The landing page is ``docs/index.md``; ``index.html`` at the site root redirects to it.
+The landing page is ``docs/index.md``; ``index.html`` at the site root redirects to it. The speed
+measurements of ``benchmarks/results/`` have a page of their own, ``docs/benchmarks.md``.
 
 Every notebook is executed during the build (myst-nb ``cache`` mode: outputs are cached in
 ``_build/.jupyter_cache`` and a notebook runs again only when its code changes; a clean clone
@@ -54,9 +55,9 @@ extensions = [
     "mnist_site",
 ]
 
-# Pages: the landing page and every notebook, nothing else of the repository.
+# Pages: the landing page, the benchmarks page and every notebook, nothing else of the repository.
 root_doc = "docs/index"
-include_patterns = ["docs/index.md", "notebooks/*.md"]
+include_patterns = ["docs/index.md", "docs/benchmarks.md", "notebooks/*.md"]
 # Paired .ipynb files are generated copies: each page is built from its .md source.
 exclude_patterns = [
     "notebooks/*.ipynb",

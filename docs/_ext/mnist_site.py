@@ -1,12 +1,17 @@
-"""Sphinx extension of the mnist-from-scratch site: generated parts of the landing page, and links.
+"""Sphinx extension of the mnist-from-scratch site: generated parts of pages, run times, links.
 
-* The landing page (``docs/index.md``) holds three markers that are replaced at build time:
+* Two pages hold markers that are replaced at build time. The landing page (``docs/index.md``):
   ``<!-- generated: learning-path -->`` by a numbered list of the notebooks in ``notebooks/``
-  (each one's title and the first sentence of its introduction, read from the notebook);
+  (each one's title and the first sentence of its introduction, read from the notebook) and
   ``<!-- generated: results-table -->`` by the table that ``helpers.results_table`` makes from
-  ``results/*.json``; ``<!-- generated: benchmark-table -->`` by the speed measurements of
+  ``results/*.json``. The benchmarks page (``docs/benchmarks.md``):
+  ``<!-- generated: benchmark-table -->`` by the speed measurements of
   ``benchmarks/results/*.json`` (``helpers.benchmark_table``). Nothing of them is typed by
-  hand, and the landing page is read again on every build so that they stay current.
+  hand, and both pages are read again on every build so that they stay current.
+* Each notebook page ends with how long the run of its notebook that produced the outputs shown
+  took: myst-nb's execution data of the page (on a cache hit, the time jupyter-cache recorded
+  when the notebook was executed), and the machine it ran on when this build or an earlier one
+  in the same ``_build`` executed it (kept in ``machines.json`` beside the execution cache).
 * The launch buttons of each notebook page open the repository's ``.md`` notebook on Binder, and
   on Colab the executed ``.ipynb`` of the published site (Colab cannot open MyST Markdown).
 * The executed notebook offered for download (``_sources/notebooks/NN-name.ipynb``) holds its
@@ -17,14 +22,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 LANDING = "docs/index"
+BENCHMARKS = "docs/benchmarks"
 LEARNING_PATH = "<!-- generated: learning-path -->"
 RESULTS_TABLE = "<!-- generated: results-table -->"
 BENCHMARK_TABLE = "<!-- generated: benchmark-table -->"
@@ -82,23 +90,30 @@ def benchmark_section(root: Path) -> str:
     return helpers.benchmark_table(root / "benchmarks" / "results")
 
 
-def fill_landing_page(app: Sphinx, docname: str, source: list[str]) -> None:
-    """``source-read``: replace the landing page's markers with generated Markdown."""
-    if docname != LANDING:
+def generated_parts() -> dict[str, dict[str, object]]:
+    """Each page with markers: its markers and the function that makes each one's Markdown."""
+    return {
+        LANDING: {LEARNING_PATH: learning_path, RESULTS_TABLE: results_section},
+        BENCHMARKS: {BENCHMARK_TABLE: benchmark_section},
+    }
+
+
+def fill_generated_pages(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: replace the markers of the landing and benchmarks pages with Markdown."""
+    markers = generated_parts().get(docname)
+    if markers is None:
         return
     text = source[0]
-    for marker in (LEARNING_PATH, RESULTS_TABLE, BENCHMARK_TABLE):
+    for marker, make in markers.items():
         if marker not in text:
             raise ExtensionError(f"{docname}.md lost its marker {marker}")
-    text = text.replace(LEARNING_PATH, learning_path(_root(app)))
-    text = text.replace(RESULTS_TABLE, results_section(_root(app)))
-    text = text.replace(BENCHMARK_TABLE, benchmark_section(_root(app)))
+        text = text.replace(marker, make(_root(app)))
     source[0] = text
 
 
-def always_read_landing_page(app, env, added, changed, removed) -> list[str]:
-    """``env-get-outdated``: results/ and notebooks/ change without the landing page changing."""
-    return [LANDING] if LANDING in env.found_docs else []
+def always_read_generated_pages(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: results/, benchmarks/ and notebooks/ change without these pages."""
+    return [docname for docname in generated_parts() if docname in env.found_docs]
 
 
 def launch_links(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
@@ -153,6 +168,87 @@ def restore_cached_outputs(app: Sphinx, env) -> list[str]:
     return []
 
 
+MACHINES = "machines.json"  # beside the execution cache: which machine made each record
+
+
+def _cache(app: Sphinx):
+    """Return the execution cache, or None when myst-nb does not execute in cache mode."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return None
+    from jupyter_cache import get_cache
+
+    return get_cache(config.execution_cache_path)
+
+
+def note_existing_records(app: Sphinx) -> None:
+    """``builder-inited``: the execution records that exist before this build executes anything."""
+    cache = _cache(app)
+    app.env.mnist_records_before = (
+        {record.pk for record in cache.list_cache_records()} if cache is not None else set()
+    )
+
+
+def note_new_record(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: a record made since the build began was executed here, on this machine.
+
+    Written at once, so that a build that fails later on still knows where its runs ran.
+    """
+    cache = _cache(app)
+    if cache is None:
+        return
+    import helpers
+
+    path = Path(cache.path) / MACHINES
+    known = json.loads(path.read_text()) if path.is_file() else {}
+    before = getattr(app.env, "mnist_records_before", set())
+    new = {
+        str(record.pk): {"execution_seconds": seconds, "machine": helpers.machine()}
+        for record in cache.list_cache_records()
+        if record.pk not in before
+        and str(record.pk) not in known
+        and (seconds := record.data.get("execution_seconds")) is not None
+    }
+    if new:
+        path.write_text(json.dumps(known | new, indent=1) + "\n")
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s`` or ``1 h 02 min``: a run time as a reader reads it."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def run_time_note(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: end a notebook page with how long its notebook's run took."""
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    data = NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data")
+    if not data or data.get("runtime") is None or not data.get("succeeded"):
+        return
+    seconds = float(data["runtime"])
+    cache = _cache(app)
+    path = Path(cache.path) / MACHINES if cache is not None else None
+    machines = json.loads(path.read_text()) if path is not None and path.is_file() else {}
+    machine = next(
+        (m["machine"] for m in machines.values() if m["execution_seconds"] == seconds), None
+    )
+    text = (
+        f"This page's notebook ran in {duration(seconds)} when the site was built"
+        + (f" (on {machine})." if machine else ".")
+        + " Its outputs above come from that run."
+    )
+    note = nodes.paragraph(text, text, classes=["mnist-run-time"])
+    note["ids"] = ["run-time"]
+    doctree.append(nodes.container("", note, classes=["mnist-run-time-box"]))
+
+
 def redirect_root(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: an index.html at the site root that opens the landing page."""
     if exception is not None or app.builder.format != "html":
@@ -172,9 +268,12 @@ def redirect_root(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     """Register the hooks."""
     app.add_config_value("mnist_site", {}, "html", dict)
-    app.connect("source-read", fill_landing_page)
-    app.connect("env-get-outdated", always_read_landing_page)
+    app.connect("builder-inited", note_existing_records)
+    app.connect("source-read", fill_generated_pages)
+    app.connect("env-get-outdated", always_read_generated_pages)
     app.connect("env-updated", restore_cached_outputs)
+    app.connect("doctree-read", note_new_record)
+    app.connect("doctree-resolved", run_time_note)
     app.connect("html-page-context", launch_links, priority=600)
     app.connect("build-finished", redirect_root)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

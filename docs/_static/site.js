@@ -6,3 +6,20 @@ document.addEventListener("DOMContentLoaded", () => {
     link.removeAttribute("target");
   }
 });
+
+// The list button of the article header opens the page's contents drawer (the theme's script
+// only wires the button of the top bar, which this site's layout hides from 1200px up).
+document.addEventListener("DOMContentLoaded", () => {
+  const article = document.querySelector(".bd-header-article .secondary-toggle");
+  const header = document.querySelector(".bd-header .secondary-toggle");
+  const dialog = document.getElementById("pst-secondary-sidebar-modal");
+  if (!article || !header || article === header) {
+    return;
+  }
+  article.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (!(dialog && dialog.open)) {
+      header.click();
+    }
+  });
+});

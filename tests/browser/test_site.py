@@ -2,13 +2,17 @@
 
 The build is the one of ``python3 tasks.py docs`` (every notebook executed, warnings are
 errors), made once per test session into ``_build/html``; its log is kept in
-``test-artifacts/sphinx-build.log`` and a screenshot of every page in ``test-artifacts/site/``.
+``test-artifacts/sphinx-build.log`` and a screenshot of every page in ``test-artifacts/site/``,
+also as a laptop (1280x800) and a phone (390x844) show it, in ``test-artifacts/site/<size>/``.
+``MNIST_REUSE_SITE=1`` tests the site already in ``_build/html`` instead of building it again
+(for work on the layout; a change of a notebook or of ``docs/`` needs a build).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -21,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import jupytext
 import nbformat
 import pytest
-from browser_support import ROOT, notebook_paths, require_modules, slug
+from browser_support import ROOT, TIMEOUT_MS, PageWatch, notebook_paths, require_modules, slug
 
 pytestmark = [pytest.mark.browser, pytest.mark.docs]
 
@@ -35,7 +39,29 @@ REPOSITORY = re.search(r'^REPOSITORY = "(.+)"', CONF, re.M).group(1)
 BRANCH = re.search(r'^BRANCH = "(.+)"', CONF, re.M).group(1)
 
 NOTEBOOKS = [path.stem for path in notebook_paths()]
-PAGES = ["docs/index", *(f"notebooks/{stem}" for stem in NOTEBOOKS), "genindex", "search"]
+PAGES = [
+    "docs/index",
+    "docs/benchmarks",
+    *(f"notebooks/{stem}" for stem in NOTEBOOKS),
+    "genindex",
+    "search",
+]
+# The screens the layout is made for: a laptop and a phone.
+SCREENS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# Printed tables whose lines may wrap at 1280 px, by notebook: a pattern of each such line
+# (a regular expression that its whole line matches), with why the table is that wide.
+WIDE_LINES: dict[str, dict[str, str]] = {
+    "04-build-a-tiny-framework": {
+        r"Network( +\d\.\w+ [\d.e-]+)+": "the gradient check: an error for each of six arrays",
+    },
+    "05-softmax-minibatches-and-adam": {
+        r".+\(lr [\d.e-]+\) +first check .+": "the optimiser race: one summary line each",
+        r"(\d\.\d{3} +)+\d\.\d{3}": "the confidences of the 20 most confident mistakes",
+    },
+    "07-make-training-fast": {
+        r" +\d+( +[\d.]+){4} .+": "cProfile's table names each function by its file's path",
+    },
+}
 
 # TeX that MathJax should have turned into math: what is left of it in the text is a bug.
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\frac|\\begin\{|\$[^$\n]*[\\^_{}][^$\n]*\$")
@@ -84,6 +110,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def site(artifacts) -> Path:
     """Build the site once per session (notebooks come from the execution cache when unchanged)."""
     require_modules("docs", "sphinx", "myst_nb", "sphinx_book_theme", "sphinx-mathjax-offline")
+    if os.environ.get("MNIST_REUSE_SITE") == "1" and (BUILD / "index.html").is_file():
+        return BUILD
     log = artifacts / "sphinx-build.log"
     start = time.perf_counter()
     with log.open("w") as out:
@@ -299,3 +327,192 @@ def test_site_shows_plots_and_math_somewhere(site):
     assert sum(shown_image_outputs(stem) for stem in NOTEBOOKS) > 0, "no notebook shows a plot"
     pages = [(site / "notebooks" / f"{stem}.html").read_text() for stem in NOTEBOOKS]
     assert any('class="math' in text for text in pages), "no notebook page has math"
+
+
+# Runs in the page: waits for MathJax, then measures what is wider than the screen.
+WIDTH_REPORT = """
+async () => {
+  if (window.MathJax && window.MathJax.startup) { await window.MathJax.startup.promise; }
+  const width = window.innerWidth;
+  // Elements sticking out on the right whose own box does not clip them (a scrolling box
+  // holds its wide content), innermost first: what makes the page wider than the screen.
+  const clips = (e) => ["auto", "scroll", "hidden", "clip"]
+    .includes(getComputedStyle(e).overflowX);
+  const inClippingBox = (e) => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (clips(a)) { return true; }
+    }
+    return false;
+  };
+  const wide = Array.from(document.querySelectorAll("body *"))
+    .filter((e) => e.getBoundingClientRect().right > width + 1 && !inClippingBox(e))
+    .filter((e) => getComputedStyle(e).visibility !== "hidden")
+    .map((e) => `${e.tagName.toLowerCase()}.${Array.from(e.classList).join(".")} `
+      + `(right edge ${Math.round(e.getBoundingClientRect().right)} px): `
+      + (e.textContent || "").trim().slice(0, 60));
+  return {
+    width: width,
+    scrollWidth: document.scrollingElement.scrollWidth,
+    column: Math.round((document.querySelector(".bd-article") || document.body)
+      .getBoundingClientRect().width),
+    wide: wide.slice(-8),
+  };
+}
+"""
+
+# Runs in a notebook page: code cells and outputs that scroll sideways, and lines of printed
+# tables and logs (a line with columns: two spaces in a row) that do not fit unwrapped. A long
+# printed sentence may wrap, as in JupyterLab; a log's or a table's line may not.
+BLOCK_REPORT = """
+() => {
+  const wide = [];
+  for (const pre of document.querySelectorAll(".cell div.highlight pre, .cell_output pre")) {
+    const kind = pre.closest(".cell_output") ? "output" : "code";
+    const lines = pre.textContent.split("\\n");
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (pre.scrollWidth > pre.clientWidth) {
+      wide.push({kind: kind, problem: "scrolls", by: pre.scrollWidth - pre.clientWidth,
+                 line: longest});
+      continue;
+    }
+    const style = getComputedStyle(pre);
+    const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const probe = document.createElement("span");
+    probe.style.whiteSpace = "pre";
+    probe.style.position = "absolute";
+    probe.style.visibility = "hidden";
+    pre.appendChild(probe);
+    const wraps = lines.filter((line) => {
+      probe.textContent = line;
+      return /\\S {2,}\\S/.test(line) && probe.getBoundingClientRect().width > room + 0.5;
+    });
+    probe.remove();
+    if (wraps.length) {
+      wide.push({kind: kind, problem: "wraps", by: Math.ceil(pre.scrollWidth - room),
+                 line: wraps[0], lines: wraps});
+    }
+  }
+  return wide;
+}
+"""
+
+
+def open_on_screen(new_page, site_url: str, path: str, screen: str):
+    """Open a page of the site in a browser window of one of SCREENS."""
+    page, watch = new_page(site_url, viewport=SCREENS[screen])
+    page.goto(site_url + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return page, watch
+
+
+@pytest.fixture
+def new_page_sized(browser, artifacts):
+    """Like ``new_page``, with the window size given as ``viewport``."""
+    contexts = []
+
+    def make(origin: str, viewport: dict):
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        watch = PageWatch(origin)
+        watch.attach(context, page)
+        return page, watch
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page_sized, artifacts):
+    page, _ = open_on_screen(new_page_sized, site_url, f"{path}.html", screen)
+    report = page.evaluate(WIDTH_REPORT)
+    folder = artifacts / "site" / screen
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{slug(path)}.png", full_page=True)
+    (folder / f"{slug(path)}.json").write_text(json.dumps(report, indent=2) + "\n")
+    assert report["scrollWidth"] <= report["width"], (
+        f"{path} at {screen} size is {report['scrollWidth']} px wide in a window of "
+        f"{report['width']} px; what sticks out: {json.dumps(report['wide'], indent=2)}"
+    )
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_code_and_outputs_fit_the_column_on_a_laptop(stem, site_url, new_page_sized):
+    page, _ = open_on_screen(new_page_sized, site_url, f"notebooks/{stem}.html", "laptop")
+    wide = page.evaluate(BLOCK_REPORT)
+    allowed = [re.compile(pattern) for pattern in WIDE_LINES.get(stem, {})]
+    wide = [
+        block
+        for block in wide
+        if not (
+            block["problem"] == "wraps"
+            and all(any(p.fullmatch(line) for p in allowed) for line in block["lines"])
+        )
+    ]
+    assert not wide, (
+        f"{stem}: at 1280x800 these code cells or outputs scroll sideways, or a line of a log "
+        f"or table wraps (by how many pixels, and the line): {json.dumps(wide, indent=2)}"
+    )
+
+
+def test_landing_page_leads_to_the_benchmarks_page(site_url, new_page, artifacts):
+    page, _ = visit(new_page, site_url, "docs/index.html")
+    headers = [h.inner_text().strip().lower() for h in page.locator("article table th").all()]
+    assert "benchmark" not in headers and "target" not in headers, (
+        f"the landing page still shows a benchmark table: {headers}"
+    )
+    links = page.locator("article a[href]").all()
+    targets = [urlsplit(a.get_attribute("href")).path for a in links]
+    assert any(t.endswith("benchmarks.html") for t in targets), "no link to the benchmarks page"
+    # The learning path comes before the results, and both before the rest.
+    sections = page.locator("article section[id]").evaluate_all("(s) => s.map((e) => e.id)")
+    assert sections.index("the-learning-path") < sections.index("results") < 4, sections
+
+    page, _ = visit(new_page, site_url, "docs/benchmarks.html")
+    headers = [h.inner_text().strip().lower() for h in page.locator("article table th").all()]
+    summary = ROOT / "benchmarks" / "results" / "summary.json"
+    if summary.is_file():
+        assert {"benchmark", "target", "met"} <= set(headers), headers
+        machine = json.loads(summary.read_text())["machine"]
+        assert machine in page.locator("article").inner_text()
+    else:
+        assert "No benchmark results yet" in page.locator("article").inner_text()
+
+
+def cached_run_seconds(stem: str) -> float:
+    """How long the run that made the outputs of a notebook's page took, as the cache says."""
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(EXECUTED / "notebooks" / f"{stem}.ipynb", as_version=4)
+    record = get_cache(ROOT / "_build" / ".jupyter_cache").match_cache_notebook(notebook)
+    return float(record.data["execution_seconds"])
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_notebook_page_shows_how_long_its_notebook_ran(stem, site_url, new_page):
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from mnist_site import duration
+
+    page, _ = visit(new_page, site_url, f"notebooks/{stem}.html")
+    note = page.locator("article .mnist-run-time")
+    assert note.count() == 1, f"{stem}: no line saying how long the notebook ran"
+    text = note.inner_text()
+    expected = duration(cached_run_seconds(stem))
+    assert f"ran in {expected} " in text, f"{stem}: {text!r}, the cache says {expected}"
+
+
+def test_contents_drawer_opens_on_a_laptop(site_url, new_page_sized):
+    """At 1280 px the page's contents are a drawer, opened by the article header's list button."""
+    page, watch = open_on_screen(
+        new_page_sized, site_url, f"notebooks/{NOTEBOOKS[0]}.html", "laptop"
+    )
+    page.locator(".bd-header-article button.secondary-toggle").click()
+    drawer = page.locator("dialog#pst-secondary-sidebar-modal")
+    drawer.locator("nav.page-toc a").first.wait_for(state="visible")
+    assert drawer.evaluate("(d) => d.open")
+    assert not watch.problems(), watch.problems()
