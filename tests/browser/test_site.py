@@ -503,7 +503,7 @@ def test_notebook_page_shows_how_long_its_notebook_ran(stem, site_url, new_page)
     assert note.count() == 1, f"{stem}: no line saying how long the notebook ran"
     text = note.inner_text()
     expected = duration(cached_run_seconds(stem))
-    assert f"ran in {expected} " in text, f"{stem}: {text!r}, the cache says {expected}"
+    assert f"ran in {expected}" in text, f"{stem}: {text!r}, the cache says {expected}"
 
 
 def test_contents_drawer_opens_on_a_laptop(site_url, new_page_sized):
