@@ -5,13 +5,13 @@ No timing is checked here: speed is measured by ``benchmarks/``, never by tests.
 
 import json
 import os
-import re
 import subprocess
 import sys
 
 import pytest
 
 import helpers
+import tasks
 
 BENCHMARKS = helpers.PROJECT_ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -20,9 +20,6 @@ import common  # noqa: E402 (from benchmarks/)
 import notebook_code  # noqa: E402
 import report  # noqa: E402
 
-README_BENCHMARKS = re.compile(
-    r"<!-- benchmark-table:start[^>]*-->\n(.*?)\n<!-- benchmark-table:end -->", re.DOTALL
-)
 SCRIPTS = ("load_data", "flops", "per_sample", "pure_python", "minibatch", "cnn")
 MACHINE = {"machine": "Test machine", "blas": "testblas (2 threads)", "measured_at": "today"}
 
@@ -114,10 +111,11 @@ def test_the_cnn_learning_rate_is_the_one_notebook_06_recorded():
 
 
 def test_readme_benchmark_table_matches_benchmark_results(project_root):
-    found = README_BENCHMARKS.search((project_root / "README.md").read_text())
-    assert found, "README lost its benchmark-table markers"
+    text = (project_root / "README.md").read_text()
+    found = tasks.readme_table(text, tasks.BENCH_START, tasks.BENCH_END)
+    assert found is not None, "README lost its benchmark-table markers"
     expected = report.benchmark_table(project_root / "benchmarks" / "results")
-    assert found.group(1) == expected, "README is stale: run `python3 tasks.py table`"
+    assert found == expected, "README is stale: run `python3 tasks.py table`"
 
 
 def test_benchmark_table_lists_runs_targets_and_machine(tmp_path):

@@ -1,15 +1,12 @@
 """record_result, and README's results table generated from results/."""
 
 import json
-import re
 
 import pytest
 
 import helpers
+import tasks
 
-README_TABLE = re.compile(
-    r"<!-- results-table:start[^>]*-->\n(.*?)\n<!-- results-table:end -->", re.DOTALL
-)
 METRICS = dict(
     model="784-10 linear",
     test_accuracy=0.9,
@@ -78,10 +75,11 @@ def test_every_result_names_an_existing_notebook(project_root):
 
 
 def test_readme_table_matches_results(project_root):
-    found = README_TABLE.search((project_root / "README.md").read_text())
-    assert found, "README lost its results-table markers"
+    text = (project_root / "README.md").read_text()
+    found = tasks.readme_table(text, tasks.TABLE_START, tasks.TABLE_END)
+    assert found is not None, "README lost its results-table markers"
     expected = helpers.results_table(helpers.load_results(project_root / "results"))
-    assert found.group(1) == expected, "README is stale: run `python3 tasks.py table`"
+    assert found == expected, "README is stale: run `python3 tasks.py table`"
 
 
 def test_results_table_accepts_a_generator():

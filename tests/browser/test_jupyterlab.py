@@ -34,6 +34,8 @@ import pytest
 import requests
 from browser_support import ROOT, TIMEOUT_MS, free_port, notebook_paths, slug
 
+import tasks
+
 pytestmark = pytest.mark.browser
 
 # Saved after running its first code cells: the second prints the machine.
@@ -204,22 +206,17 @@ def lab(browser, artifacts, tmp_path_factory) -> Lab:
         "JUPYTERLAB_SETTINGS_DIR": str(home / "user-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "MNIST_RESULTS_DIR": os.environ.get("MNIST_RESULTS_DIR") or str(home / "results"),
     }
     token = secrets.token_hex(24)
     port = free_port()
-    command = [
-        str(jupyter),
-        "lab",
-        "notebooks",
+    command = tasks.lab_command(  # the command of `python3 tasks.py lab`
+        jupyter,
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         "--port-retries=0",
         f"--IdentityProvider.token={token}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # as tasks.py lab does, e.g. in containers
-        command.append("--allow-root")
+    )
     log = artifacts / "jupyterlab.log"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -27,13 +27,14 @@ import nbformat
 import pytest
 from browser_support import ROOT, TIMEOUT_MS, PageWatch, notebook_paths, require_modules, slug
 
+import tasks
+
 pytestmark = [pytest.mark.browser, pytest.mark.docs]
 
 BUILD = ROOT / "_build" / "html"
 EXECUTED = ROOT / "_build" / "jupyter_execute"
 # The same build as `python3 tasks.py docs`.
-SPHINX_OPTIONS = "-W --keep-going -E -b html -c docs . _build/html".split()
-SPHINX_BUILD = [sys.executable, "-m", "sphinx", *SPHINX_OPTIONS]
+SPHINX_BUILD = [sys.executable, "-m", "sphinx", *tasks.SPHINX_ARGS]
 CONF = (ROOT / "docs" / "conf.py").read_text()
 REPOSITORY = re.search(r'^REPOSITORY = "(.+)"', CONF, re.M).group(1)
 BRANCH = re.search(r'^BRANCH = "(.+)"', CONF, re.M).group(1)
