@@ -26,19 +26,17 @@ FAST = "07-make-training-fast"
 #: notebook -> the names the benchmarks take from it
 NEEDS: dict[str, tuple[str, ...]] = {
     PURE_PYTHON: ("train_pure", "train_numpy", "alpha"),
-    CORE: ("fit", "SEED", "LEARNING_RATE"),
-    MINIBATCH: ("init_network", "train_epoch", "Adam"),
-    CNN: ("lenet", "course_network", "seconds_per_epoch", "MICRO_BATCH"),
-    FAST: (
-        "init",
-        "plain_epoch",
-        "blank_free",
-        "fast_epoch",
+    CORE: (
+        "train_epoch",
+        "init_params",
+        "train_epoch_per_image",
+        "gradients_source",
         "SEED",
         "LEARNING_RATE",
-        "fast_train_epoch",
-        "FlatAdam",
     ),
+    MINIBATCH: ("init_network", "train_epoch", "Adam"),
+    CNN: ("lenet", "course_network", "seconds_per_epoch", "MICRO_BATCH"),
+    FAST: ("blank_free", "fast_epoch", "fast_train_epoch", "FlatAdam"),
 }
 
 #: notebook -> the notebook whose definitions it uses without defining them
