@@ -1897,7 +1897,7 @@ def drawing_from(
 
 def plot_drawn_digits(
     drawings: Sequence[np.ndarray],
-    preprocess: Callable[[np.ndarray], np.ndarray],
+    preprocess: Callable[[np.ndarray], np.ndarray] | Sequence[Callable[[np.ndarray], np.ndarray]],
     predict: Callable[[np.ndarray], np.ndarray],
     titles: Sequence[str] | None = None,
 ) -> Figure:
@@ -1908,7 +1908,8 @@ def plot_drawn_digits(
     drawings
         Pad-sized arrays in [0, 1] (see :func:`drawing_from`).
     preprocess
-        Turns a drawing into the ``(28, 28)`` input, e.g. the notebook's ``mnist_style``.
+        Turns a drawing into the ``(28, 28)`` input, e.g. the notebook's ``mnist_style``; or
+        one such function per drawing, to compare them.
     predict
         Turns a ``(28, 28)`` input into ten probabilities.
     titles
@@ -1921,14 +1922,17 @@ def plot_drawn_digits(
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(drawings), 3, figsize=(7.5, 2.2 * len(drawings)), squeeze=False)
+    preprocesses = [preprocess] * len(drawings) if callable(preprocess) else list(preprocess)
     for i, drawing in enumerate(drawings):
-        image = np.asarray(preprocess(drawing)).reshape(IMAGE_SIDE, IMAGE_SIDE)
+        image = np.asarray(preprocesses[i](drawing)).reshape(IMAGE_SIDE, IMAGE_SIDE)
         probabilities = np.asarray(predict(image)).ravel()
         drawn, seen, bars = axes[i]
         drawn.imshow(drawing, cmap="gray_r", vmin=0, vmax=1)
         drawn.set_title(titles[i] if titles else "the drawing", fontsize=9)
         seen.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-        seen.set_title("what the network sees", fontsize=9)
+        seen.set_title(
+            f"what the network sees\n({getattr(preprocesses[i], '__name__', '')})", fontsize=9
+        )
         for ax in (drawn, seen):
             ax.set_xticks([])
             ax.set_yticks([])
