@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from draw_support import CNN, MLP, preprocessing, random_cnn, mnist_test_data, train_mlp
+from draw_support import CNN, MLP, mnist_test_data, preprocessing, random_cnn, train_mlp
 
 import helpers
 
