@@ -1,7 +1,7 @@
 """What the tests of the "Draw a digit" pad and page share: the preprocessing and test networks.
 
-``mnist_style`` (and ``area_weights``) are the notebook's own: read from notebook 3 when it
-defines them, else from the snippet written for it (``notebooks-snippets/draw-03.md``).
+``mnist_style`` (and ``area_weights``) are the notebook's own: the code cell of notebook 3 that
+defines them, else that of the snippet written for it (``notebooks-snippets/draw-03.md``).
 The networks are small and trained here, seeded, in a few seconds: a network of notebook 3's
 architecture (784-100-10, ReLU, softmax) and one of notebook 6's (two 5x5 convolutions), each
 exported with ``helpers.export_network`` into a temporary folder.
@@ -41,16 +41,20 @@ CNN = [
 ]
 
 
+def preprocessing_code() -> str:
+    """The code cell that defines ``mnist_style`` (notebook 3's, or the snippet's until pasted)."""
+    for path in (ROOT / "notebooks" / f"{NOTEBOOK}.md", SNIPPET):
+        cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", path.read_text(), re.S)
+        found = [cell for cell in cells if "def mnist_style(" in cell]
+        if found:
+            return found[0]
+    raise LookupError(f"no mnist_style in {NOTEBOOK}.md nor in {SNIPPET.name}")
+
+
 def preprocessing() -> dict:
-    """The notebook's ``mnist_style`` and ``area_weights`` (or the snippet's, until pasted)."""
-    namespace = helpers.load_notebook(NOTEBOOK)
-    if "mnist_style" in namespace:
-        return namespace
-    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", SNIPPET.read_text(), re.S)
+    """The namespace of that cell: ``mnist_style`` and ``area_weights``."""
     namespace = {"np": np}
-    for cell in cells:
-        if "def mnist_style" in cell:
-            exec(cell, namespace)  # noqa: S102 (the snippet's own code)
+    exec(preprocessing_code(), namespace)  # noqa: S102 (the notebook's own code)
     return namespace
 
 
