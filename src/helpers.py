@@ -2082,7 +2082,8 @@ def _pad_class() -> type:
             _esm = _PAD_ESM
             _css = _PAD_CSS
             size = traitlets.Int(PAD_SIZE).tag(sync=True)
-            drawing = traitlets.Bytes(b"").tag(sync=True)
+            # Any, not Bytes: the front end's bytes arrive as a memoryview, which Bytes refuses.
+            drawing = traitlets.Any(b"").tag(sync=True)
             image = traitlets.List([]).tag(sync=True)
             probabilities = traitlets.List([]).tag(sync=True)
             status = traitlets.Unicode("").tag(sync=True)
@@ -2093,7 +2094,7 @@ def _pad_class() -> type:
                 self.observe(self._update, names="drawing")
 
             def _update(self, change) -> None:
-                raw = np.frombuffer(change["new"], dtype=np.uint8)
+                raw = np.frombuffer(bytes(change["new"]), dtype=np.uint8)
                 if raw.size != self.size * self.size:
                     return
                 drawing = raw.reshape(self.size, self.size) / 255
