@@ -55,9 +55,9 @@ extensions = [
     "mnist_site",
 ]
 
-# Pages: the landing page, the benchmarks page and every notebook, nothing else of the repository.
+# Pages: the landing page, the benchmarks and drawing pages and every notebook, nothing else.
 root_doc = "docs/index"
-include_patterns = ["docs/index.md", "docs/benchmarks.md", "notebooks/*.md"]
+include_patterns = ["docs/index.md", "docs/benchmarks.md", "docs/draw.md", "notebooks/*.md"]
 # Paired .ipynb files are generated copies: each page is built from its .md source.
 exclude_patterns = [
     "notebooks/*.ipynb",

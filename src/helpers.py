@@ -38,6 +38,14 @@ Progress, plots and evaluation
     :func:`log_epoch` prints one line per epoch; :func:`plot_digits`, :func:`plot_weights`,
     :func:`plot_history` and :func:`plot_confusion_matrix` draw; :func:`confusion_matrix` and
     :func:`most_confused` count the mistakes.
+Draw a digit
+    :func:`digit_pad` is a pad (an anywidget) to draw a digit on in JupyterLab, showing the
+    28x28 input and the ten probabilities as one draws (:data:`PAD_SIZE` pixels);
+    :func:`drawing_from` makes a "drawing" of an MNIST digit and :func:`plot_drawn_digits` shows
+    drawings as the pad does. :func:`export_network` saves a trained network for the site's
+    "Draw a digit" page in the format :data:`NETWORK_FORMAT` (layers of :data:`LAYER_TYPES`,
+    float32, no pickle) into :func:`networks_dir` (:data:`NETWORKS_DIR`); :func:`load_network`
+    reads it back and :func:`run_network` is the format's reference forward pass.
 
 Environment variables
 ---------------------
@@ -71,7 +79,7 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,6 +145,17 @@ __all__ = [
     "plot_confusion_matrix",
     "confusion_matrix",
     "most_confused",
+    "NETWORKS_DIR",
+    "NETWORK_FORMAT",
+    "LAYER_TYPES",
+    "PAD_SIZE",
+    "networks_dir",
+    "run_network",
+    "export_network",
+    "load_network",
+    "drawing_from",
+    "plot_drawn_digits",
+    "digit_pad",
 ]
 
 
@@ -1616,3 +1635,507 @@ def most_confused(
     order = np.argsort(-matrix, axis=None, kind="stable")[:count]
     pairs = zip(*np.unravel_index(order, matrix.shape), strict=True)
     return [(int(t), int(p), int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]
+
+
+# --------------------------------------------------------------------------
+# Draw a digit
+# --------------------------------------------------------------------------
+# The format of an exported network, read by docs/_static/draw.js (keep the two in step):
+#
+#   NAME.json  {"format": NETWORK_FORMAT, "name": ..., "description": ..., "parameters": ...,
+#               "input_shape": [784] or [28, 28, 1], "data": "NAME.bin", "dtype": "<f4",
+#               "layers": [{"type": "dense", "name": "dense0",
+#                           "weights": {"offset": 0, "shape": [784, 100]},
+#                           "biases": {"offset": 78400, "shape": [100]}},
+#                          {"type": "relu"}, ..., {"type": "softmax"}]}
+#   NAME.bin   every array, little-endian float32, C order, back to back (offsets in values)
+#   index.json {"format": NETWORK_FORMAT, "networks": [{"name", "description", "parameters",
+#               "file": "NAME.json"}, ...]}: what is in the folder
+NETWORKS_DIR = Path("_build") / "networks"
+NETWORK_FORMAT = "mnist-from-scratch network 1"
+LAYER_TYPES = ("dense", "conv", "relu", "maxpool", "flatten", "softmax")
+PAD_SIZE = 280  # pixels of the drawing pad, 10 per pixel of the 28x28 input
+_WEIGHTED = ("dense", "conv")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def networks_dir() -> Path:
+    """Return the folder of the exported networks, ``_build/networks/`` in the project."""
+    return PROJECT_ROOT / NETWORKS_DIR
+
+
+def _layer_arrays(layer: Mapping, arrays: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    if layer.get("name") not in arrays:
+        raise ValueError(f"no arrays for the {layer['type']} layer named {layer.get('name')!r}")
+    weights, biases = (np.asarray(a, dtype=np.float64) for a in arrays[layer["name"]])
+    rank = 2 if layer["type"] == "dense" else 4
+    if weights.ndim != rank or biases.shape != weights.shape[-1:]:
+        raise ValueError(
+            f"layer {layer['name']!r} ({layer['type']}): weights of shape {weights.shape} and "
+            f"biases of shape {biases.shape}; a {layer['type']} layer needs {rank}-D weights "
+            "and one bias per output (the last axis)"
+        )
+    return weights, biases
+
+
+def run_network(
+    architecture: Sequence[Mapping], arrays: Mapping[str, Sequence[np.ndarray]], images: np.ndarray
+) -> np.ndarray:
+    """Run a network described in the export format on images, in float64.
+
+    The reference forward pass of the format (:func:`export_network`): what the site's
+    ``draw.js`` must compute too.
+
+    Parameters
+    ----------
+    architecture
+        The ordered layers, as :func:`export_network` takes them.
+    arrays
+        ``{layer name: (weights, biases)}``.
+    images
+        ``(n, 784)`` or ``(n, 28, 28)`` pixels in [0, 1], in row order.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, outputs)``: what the last layer gives (probabilities, after ``softmax``).
+    """
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    for layer in architecture:
+        kind = layer["type"]
+        if kind == "conv":
+            weights, biases = _layer_arrays(layer, arrays)
+            if x.ndim == 2:  # the pixels: one channel
+                x = x.reshape(len(x), IMAGE_SIDE, IMAGE_SIDE, 1)
+            k = weights.shape[0]
+            windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))
+            n, h, w = windows.shape[:3]  # windows: (n, h, w, channels, k, k)
+            columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, -1)
+            x = (columns @ weights.reshape(-1, weights.shape[-1]) + biases).reshape(n, h, w, -1)
+        elif kind == "dense":
+            weights, biases = _layer_arrays(layer, arrays)
+            x = x @ weights + biases
+        elif kind == "relu":
+            x = np.maximum(x, 0)
+        elif kind == "maxpool":
+            n, h, w, c = x.shape
+            x = (
+                x[:, : h // 2 * 2, : w // 2 * 2]
+                .reshape(n, h // 2, 2, w // 2, 2, c)
+                .max(axis=(2, 4))
+            )
+        elif kind == "flatten":
+            x = x.reshape(len(x), -1)  # (rows, columns, channels) order
+        elif kind == "softmax":
+            e = np.exp(x - x.max(axis=1, keepdims=True))
+            x = e / e.sum(axis=1, keepdims=True)
+        else:
+            raise ValueError(f"unknown layer type {kind!r}; the format knows {LAYER_TYPES}")
+    return x
+
+
+def export_network(
+    name: str,
+    architecture: Sequence[Mapping],
+    arrays: Mapping[str, Sequence[np.ndarray]],
+    description: str = "",
+    folder: str | os.PathLike | None = None,
+) -> Path:
+    """Save a trained network for the site's "Draw a digit" page, in float32, without pickle.
+
+    Writes ``NAME.json`` (the layers, with the shape and offset of each array), ``NAME.bin``
+    (the arrays as little-endian float32, back to back) and ``index.json`` (every network of the
+    folder) into :func:`networks_dir`, from where the site build copies them.
+
+    Parameters
+    ----------
+    name
+        Lower-case letters, digits and hyphens, e.g. ``"mlp"`` or ``"cnn"``.
+    architecture
+        The layers in order, each a dict with a ``"type"`` of :data:`LAYER_TYPES` and, for
+        ``dense`` and ``conv``, a ``"name"`` that keys ``arrays``:
+
+        - ``dense``: weights ``(inputs, outputs)``, so ``z = x @ W + b``;
+        - ``conv``: weights ``(kh, kw, channels_in, channels_out)``, stride 1, no padding, on
+          ``(rows, columns, channels)`` maps (the 28x28 pixels are one channel);
+        - ``relu``; ``maxpool``: 2x2 windows, stride 2 (an odd last row or column is dropped);
+        - ``flatten``: maps to vectors in ``(rows, columns, channels)`` order;
+        - ``softmax``: the last layer, giving the ten probabilities.
+    arrays
+        ``{layer name: (weights, biases)}``, any float dtype (saved as float32).
+    description
+        One line shown on the page, e.g. ``"784-100-10 MLP of notebook 3, 97.9% on test"``.
+    folder
+        Where to write (default: :func:`networks_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``NAME.json`` written.
+    """
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"network name {name!r}: use lower-case letters, digits and hyphens")
+    if not architecture or architecture[-1].get("type") != "softmax":
+        raise ValueError("the last layer must be {'type': 'softmax'}")
+    folder = Path(folder) if folder is not None else networks_dir()
+    chunks, layers, offset = [], [], 0
+    for layer in architecture:
+        if layer.get("type") not in LAYER_TYPES:
+            raise ValueError(f"unknown layer type {layer.get('type')!r}; use one of {LAYER_TYPES}")
+        entry = {"type": layer["type"]}
+        if layer["type"] in _WEIGHTED:
+            entry["name"] = layer["name"]
+            for key, array in zip(("weights", "biases"), _layer_arrays(layer, arrays), strict=True):
+                data = np.ascontiguousarray(array, dtype="<f4")
+                entry[key] = {"offset": offset, "shape": list(data.shape)}
+                chunks.append(data.tobytes())
+                offset += data.size
+        layers.append(entry)
+    first = architecture[0]["type"]
+    probe = np.zeros((1, IMAGE_SIDE * IMAGE_SIDE))
+    outputs = run_network(architecture, arrays, probe).shape[1:]  # shapes chain, or it raises
+    if outputs != (10,):
+        raise ValueError(f"the network gives {outputs} outputs per image, not 10")
+    description_json = {
+        "format": NETWORK_FORMAT,
+        "name": name,
+        "description": description,
+        "parameters": offset,
+        "input_shape": [IMAGE_SIDE, IMAGE_SIDE, 1] if first == "conv" else [IMAGE_SIDE**2],
+        "data": f"{name}.bin",
+        "dtype": "<f4",
+        "layers": layers,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.bin").write_bytes(b"".join(chunks))
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(description_json, indent=1) + "\n")
+    index = []
+    for other in sorted(folder.glob("*.json")):
+        if other.name == "index.json":
+            continue
+        found = json.loads(other.read_text())
+        if found.get("format") == NETWORK_FORMAT:
+            keys = ("name", "description", "parameters")
+            index.append({**{k: found[k] for k in keys}, "file": other.name})
+    index_json = {"format": NETWORK_FORMAT, "networks": index}
+    (folder / "index.json").write_text(json.dumps(index_json, indent=1) + "\n")
+    return path
+
+
+def load_network(
+    name: str, folder: str | os.PathLike | None = None
+) -> tuple[list[dict], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Read back a network written by :func:`export_network`.
+
+    Parameters
+    ----------
+    name
+        The network's name.
+    folder
+        Where it was written (default: :func:`networks_dir`).
+
+    Returns
+    -------
+    tuple
+        ``(architecture, arrays)`` as :func:`export_network` takes them (arrays in float32),
+        ready for :func:`run_network`.
+    """
+    folder = Path(folder) if folder is not None else networks_dir()
+    description = json.loads((folder / f"{name}.json").read_text())
+    if description.get("format") != NETWORK_FORMAT:
+        raise ValueError(f"{name}.json is not in the format {NETWORK_FORMAT!r}")
+    values = np.frombuffer((folder / description["data"]).read_bytes(), dtype="<f4")
+    if values.size != description["parameters"]:
+        raise ValueError(
+            f"{description['data']} holds {values.size} values, not the "
+            f"{description['parameters']} of {name}.json"
+        )
+    architecture, arrays = [], {}
+    for layer in description["layers"]:
+        architecture.append({k: layer[k] for k in ("type", "name") if k in layer})
+        if layer["type"] in _WEIGHTED:
+            arrays[layer["name"]] = tuple(
+                values[part["offset"] : part["offset"] + int(np.prod(part["shape"]))].reshape(
+                    part["shape"]
+                )
+                for part in (layer["weights"], layer["biases"])
+            )
+    return architecture, arrays
+
+
+def drawing_from(
+    image: np.ndarray, height: int, top: int, left: int, size: int = PAD_SIZE
+) -> np.ndarray:
+    """Make a pad-sized "drawing" of an MNIST digit: enlarged and placed anywhere, as one draws.
+
+    Parameters
+    ----------
+    image
+        784 pixels (0-255 or 0-1) of a digit.
+    height
+        Pixels of the pad the digit's 28 rows are stretched to (nearest neighbour).
+    top, left
+        Where its top-left corner goes on the pad.
+    size
+        The pad's side.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(size, size)`` values in [0, 1].
+    """
+    image = np.asarray(image, dtype=np.float64).reshape(IMAGE_SIDE, IMAGE_SIDE)
+    image = image / 255 if image.max() > 1 else image
+    rows = np.arange(height) * IMAGE_SIDE // height
+    big = image[rows][:, rows]
+    pad = np.zeros((size, size))
+    bottom, right = min(size, top + height), min(size, left + height)
+    pad[top:bottom, left:right] = big[: bottom - top, : right - left]
+    return pad
+
+
+def plot_drawn_digits(
+    drawings: Sequence[np.ndarray],
+    preprocess: Callable[[np.ndarray], np.ndarray] | Sequence[Callable[[np.ndarray], np.ndarray]],
+    predict: Callable[[np.ndarray], np.ndarray],
+    titles: Sequence[str] | None = None,
+) -> Figure:
+    """Show drawings as the pad does: the drawing, the 28x28 input, the ten probabilities.
+
+    Parameters
+    ----------
+    drawings
+        Pad-sized arrays in [0, 1] (see :func:`drawing_from`).
+    preprocess
+        Turns a drawing into the ``(28, 28)`` input, e.g. the notebook's ``mnist_style``; or
+        one such function per drawing, to compare them.
+    predict
+        Turns a ``(28, 28)`` input into ten probabilities.
+    titles
+        One title per drawing, shown above it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(drawings), 3, figsize=(7.5, 2.2 * len(drawings)), squeeze=False)
+    preprocesses = [preprocess] * len(drawings) if callable(preprocess) else list(preprocess)
+    for i, drawing in enumerate(drawings):
+        image = np.asarray(preprocesses[i](drawing)).reshape(IMAGE_SIDE, IMAGE_SIDE)
+        probabilities = np.asarray(predict(image)).ravel()
+        drawn, seen, bars = axes[i]
+        drawn.imshow(drawing, cmap="gray_r", vmin=0, vmax=1)
+        drawn.set_title(titles[i] if titles else "the drawing", fontsize=9)
+        seen.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+        seen.set_title(
+            f"what the network sees\n({getattr(preprocesses[i], '__name__', '')})", fontsize=9
+        )
+        for ax in (drawn, seen):
+            ax.set_xticks([])
+            ax.set_yticks([])
+        guess = int(probabilities.argmax())
+        colours = ["tab:blue" if d == guess else "lightgray" for d in range(10)]
+        bars.barh(range(10), probabilities, color=colours)
+        bars.set_yticks(range(10))
+        bars.set_xlim(0, 1)
+        bars.invert_yaxis()
+        bars.set_title(f"reads {guess} ({probabilities[guess]:.0%})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# The pad's JavaScript and CSS, given to anywidget inline (nothing is loaded from elsewhere).
+# The drawing is the canvas's alpha channel (0-255 per pixel), sent as bytes while one draws;
+# the kernel answers with the 28x28 input and the ten probabilities, which the pad draws.
+_PAD_ESM = """
+function render({ model, el }) {
+  const size = model.get("size");
+  el.classList.add("mnist-pad");
+  el.innerHTML = `
+    <div class="mnist-pad-drawing">
+      <canvas class="mnist-pad-canvas" width="${size}" height="${size}"
+        aria-label="Draw a digit here"></canvas>
+      <button type="button" class="mnist-pad-clear">Clear</button>
+    </div>
+    <div class="mnist-pad-seen">
+      <canvas class="mnist-pad-input" width="28" height="28"></canvas>
+      <div class="mnist-pad-caption">what the network sees</div>
+    </div>
+    <div class="mnist-pad-bars"></div>
+    <div class="mnist-pad-status"></div>`;
+  const canvas = el.querySelector(".mnist-pad-canvas");
+  const pen = canvas.getContext("2d", { willReadFrequently: true });
+  pen.lineWidth = size / 12;
+  pen.lineCap = "round";
+  pen.lineJoin = "round";
+  pen.strokeStyle = "#000";
+  const bars = el.querySelector(".mnist-pad-bars");
+  for (let digit = 0; digit < 10; digit++) {
+    bars.insertAdjacentHTML("beforeend", `<div class="mnist-pad-bar" data-digit="${digit}">
+      <span>${digit}</span><div><div class="mnist-pad-fill"></div></div><output></output></div>`);
+  }
+  let last = null;
+  let timer = null;
+  const send = () => {
+    timer = null;
+    const rgba = pen.getImageData(0, 0, size, size).data;
+    const alpha = new Uint8Array(size * size);
+    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3];
+    model.set("drawing", new DataView(alpha.buffer));
+    model.save_changes();
+  };
+  const soon = () => { if (timer === null) timer = setTimeout(send, 80); };
+  const at = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [(event.clientX - box.left) * size / box.width,
+            (event.clientY - box.top) * size / box.height];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    canvas.setPointerCapture(event.pointerId);
+    last = at(event);
+    pen.beginPath();
+    pen.moveTo(...last);
+    pen.lineTo(...last);
+    pen.stroke();
+    soon();
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (last === null) return;
+    const point = at(event);
+    pen.beginPath();
+    pen.moveTo(...last);
+    pen.lineTo(...point);
+    pen.stroke();
+    last = point;
+    soon();
+  });
+  const lift = () => { if (last !== null) { last = null; soon(); } };
+  canvas.addEventListener("pointerup", lift);
+  canvas.addEventListener("pointercancel", lift);
+  el.querySelector(".mnist-pad-clear").addEventListener("click", () => {
+    pen.clearRect(0, 0, size, size);
+    send();
+  });
+  const seen = el.querySelector(".mnist-pad-input").getContext("2d");
+  const show = () => {
+    const image = model.get("image");
+    const picture = seen.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const grey = 255 - Math.round(255 * Math.min(1, Math.max(0, image[i] || 0)));
+      picture.data.set([grey, grey, grey, 255], 4 * i);
+    }
+    seen.putImageData(picture, 0, 0);
+    const probabilities = model.get("probabilities");
+    const best = probabilities.indexOf(Math.max(...probabilities));
+    bars.querySelectorAll(".mnist-pad-bar").forEach((bar, digit) => {
+      const p = probabilities.length ? probabilities[digit] : 0;
+      bar.dataset.probability = p;
+      bar.classList.toggle("mnist-pad-best", probabilities.length > 0 && digit === best);
+      bar.querySelector(".mnist-pad-fill").style.width = `${100 * p}%`;
+      bar.querySelector("output").textContent = probabilities.length
+        ? `${(100 * p).toFixed(1)}%` : "";
+    });
+    el.querySelector(".mnist-pad-status").textContent = model.get("status");
+  };
+  model.on("change:image", show);
+  model.on("change:probabilities", show);
+  model.on("change:status", show);
+  show();
+}
+export default { render };
+"""
+
+_PAD_CSS = """
+.mnist-pad { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start;
+  font-family: sans-serif; font-size: 14px; }
+.mnist-pad-canvas { width: 280px; height: 280px; max-width: 80vw; max-height: 80vw;
+  background: #fff; border: 1px solid #999; touch-action: none; cursor: crosshair; display: block; }
+.mnist-pad-clear { margin-top: 0.5em; }
+.mnist-pad-input { width: 112px; height: 112px; image-rendering: pixelated;
+  border: 1px solid #999; display: block; }
+.mnist-pad-caption { font-size: 12px; color: #555; margin-top: 0.3em; }
+.mnist-pad-bars { min-width: 200px; }
+.mnist-pad-bar { display: grid; grid-template-columns: 1.2em 140px 4em; gap: 0.4em;
+  align-items: center; height: 22px; }
+.mnist-pad-bar > div { background: #eee; height: 14px; }
+.mnist-pad-fill { background: #9ab; height: 100%; width: 0; }
+.mnist-pad-best .mnist-pad-fill { background: #1f77b4; }
+.mnist-pad-best { font-weight: bold; }
+.mnist-pad-bar output { text-align: right; font-variant-numeric: tabular-nums; }
+.mnist-pad-status { flex-basis: 100%; color: #b00; }
+"""
+
+_PAD_CLASS: list = []  # the widget class, made on first use (anywidget is imported only then)
+
+
+def _pad_class() -> type:
+    if not _PAD_CLASS:
+        import anywidget
+        import traitlets
+
+        class DigitPad(anywidget.AnyWidget):
+            """A drawing pad: the kernel turns each drawing into an input and probabilities."""
+
+            _esm = _PAD_ESM
+            _css = _PAD_CSS
+            size = traitlets.Int(PAD_SIZE).tag(sync=True)
+            # Any, not Bytes: the front end's bytes arrive as a memoryview, which Bytes refuses.
+            drawing = traitlets.Any(b"").tag(sync=True)
+            image = traitlets.List([]).tag(sync=True)
+            probabilities = traitlets.List([]).tag(sync=True)
+            status = traitlets.Unicode("").tag(sync=True)
+
+            def __init__(self, predict, preprocess, **kwargs):
+                super().__init__(**kwargs)
+                self.predict, self.preprocess = predict, preprocess
+                self.observe(self._update, names="drawing")
+
+            def _update(self, change) -> None:
+                raw = np.frombuffer(bytes(change["new"]), dtype=np.uint8)
+                if raw.size != self.size * self.size:
+                    return
+                drawing = raw.reshape(self.size, self.size) / 255
+                try:
+                    image = np.asarray(self.preprocess(drawing), dtype=np.float64)
+                    probabilities = np.asarray(self.predict(image.reshape(28, 28))).ravel()
+                except Exception as error:  # shown on the pad: a widget's errors go to a log
+                    self.status = f"{type(error).__name__}: {error}"
+                    return
+                self.status = ""
+                self.image = np.round(image.ravel(), 4).tolist()
+                self.probabilities = [float(p) for p in probabilities]
+
+        _PAD_CLASS.append(DigitPad)
+    return _PAD_CLASS[0]
+
+
+def digit_pad(
+    predict: Callable[[np.ndarray], np.ndarray],
+    preprocess: Callable[[np.ndarray], np.ndarray],
+    size: int = PAD_SIZE,
+) -> object:
+    """Make a pad to draw a digit on with the mouse (or a finger) in JupyterLab, read as one draws.
+
+    While one draws, the drawing (``(size, size)`` values in [0, 1], ink is 1) goes to
+    ``preprocess``, which makes the ``(28, 28)`` input, and that to ``predict``; the pad shows the
+    input as the network sees it and the ten probabilities as bars. An error of either function
+    is shown under the pad.
+
+    Parameters
+    ----------
+    predict
+        ``(28, 28)`` input in [0, 1] -> ten probabilities (the notebook's own forward pass).
+    preprocess
+        ``(size, size)`` drawing -> ``(28, 28)`` input (e.g. the notebook's ``mnist_style``).
+    size
+        The pad's side in pixels; the pen is ``size / 12`` wide.
+
+    Returns
+    -------
+    anywidget.AnyWidget
+        The widget (an anywidget, made for JupyterLab; needs a running kernel).
+    """
+    return _pad_class()(predict, preprocess, size=size)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,12 +32,15 @@ from urllib.parse import urlparse
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
 
 LANDING = "docs/index"
 BENCHMARKS = "docs/benchmarks"
 LEARNING_PATH = "<!-- generated: learning-path -->"
 RESULTS_TABLE = "<!-- generated: results-table -->"
 BENCHMARK_TABLE = "<!-- generated: benchmark-table -->"
+
+logger = logging.getLogger(__name__)
 
 
 def _root(app: Sphinx) -> Path:
@@ -268,6 +272,24 @@ def redirect_root(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
+def copy_networks(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the networks the notebooks exported, for the "Draw a digit" page.
+
+    ``helpers.export_network`` writes them into ``_build/networks/`` (``helpers.NETWORKS_DIR``)
+    while the notebooks run; they are copied to ``networks/`` at the site root, where
+    ``_static/draw.js`` reads ``index.json``. Without them the page says that no network was found.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    source = _root(app) / "_build" / "networks"
+    target = Path(app.outdir) / "networks"
+    shutil.rmtree(target, ignore_errors=True)
+    if (source / "index.json").is_file():
+        shutil.copytree(source, target)
+    else:
+        logger.info("no exported networks in %s: the Draw a digit page will say so", source)
+
+
 def setup(app: Sphinx) -> dict:
     """Register the hooks."""
     app.add_config_value("mnist_site", {}, "html", dict)
@@ -279,4 +301,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", run_time_note)
     app.connect("html-page-context", launch_links, priority=600)
     app.connect("build-finished", redirect_root)
+    app.connect("build-finished", copy_networks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
