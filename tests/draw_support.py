@@ -1,7 +1,7 @@
 """What the tests of the "Draw a digit" pad and page share: the preprocessing and test networks.
 
 ``mnist_style`` (and ``area_weights``) are the notebook's own: the code cell of notebook 3 that
-defines them, else that of the snippet written for it (``notebooks-snippets/draw-03.md``).
+defines them.
 The networks are small and trained here, seeded, in a few seconds: a network of notebook 3's
 architecture (784-100-10, ReLU, softmax) and one of notebook 6's (two 5x5 convolutions), each
 exported with ``helpers.export_network`` into a temporary folder.
@@ -17,7 +17,6 @@ import numpy as np
 import helpers
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPET = ROOT / "notebooks-snippets" / "draw-03.md"
 NOTEBOOK = "03-deep-learning-on-mnist"
 
 MLP = [
@@ -42,13 +41,13 @@ CNN = [
 
 
 def preprocessing_code() -> str:
-    """The code cell that defines ``mnist_style`` (notebook 3's, or the snippet's until pasted)."""
-    for path in (ROOT / "notebooks" / f"{NOTEBOOK}.md", SNIPPET):
-        cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", path.read_text(), re.S)
-        found = [cell for cell in cells if "def mnist_style(" in cell]
-        if found:
-            return found[0]
-    raise LookupError(f"no mnist_style in {NOTEBOOK}.md nor in {SNIPPET.name}")
+    """The code cell of notebook 3 that defines ``mnist_style``."""
+    path = ROOT / "notebooks" / f"{NOTEBOOK}.md"
+    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", path.read_text(), re.S)
+    found = [cell for cell in cells if "def mnist_style(" in cell]
+    if not found:
+        raise LookupError(f"no mnist_style in {NOTEBOOK}.md")
+    return found[0]
 
 
 def preprocessing() -> dict:

@@ -189,9 +189,15 @@ def stop(lab: Lab) -> None:
             child.kill()
 
 
+_running: list[Lab] = []  # the session's server, shared by the modules that import this fixture
+
+
 @pytest.fixture(scope="session")
 def lab(browser, artifacts, tmp_path_factory) -> Lab:
     """JupyterLab on notebooks/, on a loopback port with a token, stopped after the session."""
+    if _running:  # started for another module of the session, which also stops it
+        yield _running[0]
+        return
     jupyter = Path(sys.executable).with_name("jupyter")
     if not jupyter.exists():
         pytest.fail(f"no jupyter beside {sys.executable}: is the project installed here?")
@@ -242,8 +248,10 @@ def lab(browser, artifacts, tmp_path_factory) -> Lab:
                     "JupyterLab did not answer in time:\n" + log.read_text()[-3000:], pytrace=False
                 )
             time.sleep(0.5)  # polling a starting server: there is no event to wait for
+        _running.append(server)
         yield server
     finally:
+        _running.clear()
         stop(server)
         shutil.rmtree(home / "runtime", ignore_errors=True)
 

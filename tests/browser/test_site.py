@@ -107,11 +107,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+_built: list[Path] = []  # the session's build, shared by the modules that import this fixture
+
+
 @pytest.fixture(scope="session")
 def site(artifacts) -> Path:
     """Build the site once per session (notebooks come from the execution cache when unchanged)."""
     require_modules("docs", "sphinx", "myst_nb", "sphinx_book_theme", "sphinx-mathjax-offline")
-    if os.environ.get("MNIST_REUSE_SITE") == "1" and (BUILD / "index.html").is_file():
+    if _built or (os.environ.get("MNIST_REUSE_SITE") == "1" and (BUILD / "index.html").is_file()):
         return BUILD
     log = artifacts / "sphinx-build.log"
     start = time.perf_counter()
@@ -127,6 +130,7 @@ def site(artifacts) -> Path:
             f"the whole log is in {log}:\n{tail}",
             pytrace=False,
         )
+    _built.append(BUILD)
     return BUILD
 
 
