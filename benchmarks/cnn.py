@@ -1,4 +1,4 @@
-"""Convolutional network epochs in NumPy (notebook 06's code) against the same networks in PyTorch.
+"""Convolutional network epochs in NumPy (notebooks 06 and 08) against the same networks in PyTorch.
 
 Run: .venv/bin/python benchmarks/cnn.py [--quick]
 Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the ratio to PyTorch and
@@ -7,12 +7,14 @@ the FLOP bound, and writes benchmarks/results/cnn.json.
 Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the course's CNN),
 built by notebooks/06-convolutional-network.md's own layers (im2col convolution, max pooling,
 dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Dropout``,
-``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by the notebook's own
-``seconds_per_epoch``: it trains a fresh network on ``batches`` mini-batches of 128 images after
-one warm-up batch, with ``parallel_train_step`` (each batch split into micro-batches of 32 run at
-once in one thread per core, on copies of the layers that share the weights) or, in the rows
-marked "micro-batches in turn", with ``train_step`` (the same micro-batches one after the other,
-every core for each matrix product): the difference is what the threads buy. PyTorch takes each
+``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by
+notebooks/08-train-a-cnn-on-every-core.md's ``seconds_per_epoch``: it trains a fresh network on
+``batches`` mini-batches of 128 images after one warm-up batch, with 08's ``parallel_train_step``
+(each batch split into micro-batches of 32 run at once in one thread per core, on copies of the
+layers that share the weights), or, in the rows marked "micro-batches in turn", with 08's
+``micro_batch_step`` (the same micro-batches one after the other, every core for each matrix
+product), or, in the rows marked "plain step", with notebook 06's ``train_step`` (the whole batch
+at once, the step notebook 06 trains with). PyTorch takes each
 batch of 128 at once, at the peak learning rate notebook 06 chose on validation (read from its
 recorded result; the rate does not change the work of a step), and spreads every operation over
 the cores itself. Times are scaled to an epoch of 60,000 images. PyTorch is skipped with a
@@ -41,7 +43,9 @@ SEED = 0
 FULL = {"batches": 30, "repeats": 9, "matmul_size": 2048}
 QUICK = {"batches": 1, "repeats": 1, "matmul_size": 256}
 TARGET = 1.5  # NumPy's time over PyTorch's, for lenet
-IN_TURN = ", micro-batches in turn"  # the rows of train_step, without threads
+IN_TURN = ", micro-batches in turn"  # the rows of 08's micro_batch_step, without threads
+PLAIN = ", plain step"  # the rows of notebook 06's train_step, the whole batch at once
+WAYS = {"": "parallel", IN_TURN: "micro-batches", PLAIN: "plain"}  # row suffix -> 08's way
 NETWORKS = {"lenet": "lenet", "course CNN": "course_network"}
 
 
@@ -59,13 +63,13 @@ def training_flops(network, images) -> int:
     return total
 
 
-def numpy_run(nb06, build, batches: int, parallel: bool):
-    """Return a contender: notebook 06's seconds_per_epoch of a fresh network, on its images."""
+def numpy_run(nb08, build, batches: int, way: str):
+    """Return a contender: notebook 08's seconds_per_epoch of a fresh network, on its images."""
 
     @common.own_time
     def run():
         network = build(np.random.default_rng(SEED))
-        return nb06.seconds_per_epoch(network, batches=batches, parallel=parallel)
+        return nb08.seconds_per_epoch(network, batches=batches, way=way)
 
     return run
 
@@ -120,7 +124,8 @@ def measure(sizes: dict) -> dict:
     x_train, y_train, _, _ = common.load_data()
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
-    nb06 = notebook_code.load(notebook_code.CNN, train_images=images, train_labels=labels)
+    nb06 = notebook_code.load(notebook_code.CNN)
+    nb08 = notebook_code.load(notebook_code.CNN_CORES, train_images=images, train_labels=labels)
     learning_rate = notebook_code.chosen_cnn_learning_rate()
     torch, why_torch = common.torch_or_reason()
     if torch is not None:
@@ -129,8 +134,8 @@ def measure(sizes: dict) -> dict:
     contenders = {"matmul": multiply}
     for name, builder in NETWORKS.items():
         build = getattr(nb06, builder)
-        contenders[f"NumPy {name}"] = numpy_run(nb06, build, sizes["batches"], True)
-        contenders[f"NumPy {name}{IN_TURN}"] = numpy_run(nb06, build, sizes["batches"], False)
+        for suffix, way in WAYS.items():
+            contenders[f"NumPy {name}{suffix}"] = numpy_run(nb08, build, sizes["batches"], way)
         contenders[f"PyTorch {name}"] = (
             torch_run(torch, builder.split("_")[0], images, labels, sizes["batches"], learning_rate)
             if torch
@@ -171,7 +176,7 @@ def rows(seconds: dict, flops: dict, gflops: float) -> list[dict]:
     for name in NETWORKS:
         bound = flops[name] / (gflops * 1e9)
         torch_seconds = seconds.get(f"PyTorch {name}")
-        for key in (f"NumPy {name}", f"NumPy {name}{IN_TURN}", f"PyTorch {name}"):
+        for key in [f"NumPy {name}{suffix}" for suffix in WAYS] + [f"PyTorch {name}"]:
             if key in seconds:
                 table.append(
                     {
@@ -196,7 +201,7 @@ def targets(record: dict) -> list[dict]:
             "NumPy CNN epoch (notebook 06's lenet) takes <= 1.5x PyTorch's time",
             seconds["NumPy lenet"] / seconds["PyTorch lenet"],
             TARGET,
-            "time of notebook 06's parallel_train_step epoch / time of the same network's epoch "
+            "time of notebook 08's parallel_train_step epoch / time of the same network's epoch "
             "in PyTorch on the CPU, every core, same run",
         )
     ]
