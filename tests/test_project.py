@@ -123,7 +123,7 @@ NOTEBOOKS_WITH_EXERCISES = (
 
 @pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
 def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(project_root, name):
-    # Task, learner's cell (tag exercise), hint (a dropdown), solution (tag solution, collapsed on
+    # Task, learner's cell (tag exercise), hint (folded in <details>), solution (tag solution, collapsed on
     # the site and in JupyterLab), then the check (tag exercise-check), which runs the solution's
     # answer under the tests and the learner's own when the solution is skipped.
     cells = jupytext.read(project_root / "notebooks" / f"{name}.md").cells
@@ -139,7 +139,9 @@ def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(projec
         before = [c for c in cells[:i] if c.cell_type == "code"][-1]
         assert "exercise" in before.metadata.get("tags", []), f"{name}: no learner's cell before"
         hint = [c for c in cells[:i] if c.cell_type == "markdown"][-1]
-        assert "{admonition} Hint" in hint.source and ":class: dropdown" in hint.source, name
+        # <details> folds the hint away both in JupyterLab and on the site, with no extension.
+        assert hint.source.startswith("<details><summary>Hint</summary>"), name
+        assert hint.source.rstrip().endswith("</details>"), name
         after = next(c for c in cells[i + 1 :] if c.cell_type == "code")
         assert "exercise-check" in after.metadata.get("tags", []), (
             f"{name}: the code cell after a solution is not its check:\n{after.source}"
