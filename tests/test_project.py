@@ -123,9 +123,9 @@ NOTEBOOKS_WITH_EXERCISES = (
 
 @pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
 def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(project_root, name):
-    # Task, learner's cell (tag exercise), hint (folded in <details>), solution (tag solution, collapsed on
-    # the site and in JupyterLab), then the check (tag exercise-check), which runs the solution's
-    # answer under the tests and the learner's own when the solution is skipped.
+    # Task, learner's cell (tag exercise), hint (folded in <details>), solution (tag solution,
+    # collapsed on the site and in JupyterLab), then the check (tag exercise-check), which checks
+    # the solution's answer under the tests and the learner's own when the solution is skipped.
     cells = jupytext.read(project_root / "notebooks" / f"{name}.md").cells
     tags = [c.metadata.get("tags", []) for c in cells]
     solutions = [i for i, t in enumerate(tags) if "solution" in t]
@@ -133,6 +133,8 @@ def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(projec
     for i in solutions:
         solution = cells[i]
         assert "hide-input" in tags[i], f"{name}: a solution the site shows unfolded"
+        prompt = solution.metadata.get("mystnb", {}).get("code_prompt_show")
+        assert prompt == "Show the solution", f"{name}: the site's button says {prompt!r}"
         assert solution.metadata.get("jupyter", {}).get("source_hidden"), (
             f"{name}: a solution JupyterLab shows unfolded:\n{solution.source}"
         )
