@@ -229,6 +229,47 @@ def results() -> None:
     table()
 
 
+def student(folder: str = "", *options: str) -> None:
+    """Write the student copy of the notebooks into FOLDER: every ``solution`` cell removed."""
+    if not folder or folder.startswith("-") or options:
+        sys.exit("Usage: python3 tasks.py student FOLDER (where to write the student copy)")
+    setup()
+    run(PYTHON, __file__, "_student", Path(folder).resolve())
+
+
+#: The tag of an exercise's worked solution: the student copy leaves these cells out.
+SOLUTION_TAG = "solution"
+
+
+def student_notebook(path: Path):
+    """Return the notebook of ``path`` (a notebooks/*.md) without its solution cells or outputs.
+
+    Every other cell is kept as it is. Inside .venv only (needs Jupytext).
+    """
+    import jupytext
+
+    notebook = jupytext.read(path)
+    notebook.cells = [c for c in notebook.cells if SOLUTION_TAG not in c.metadata.get("tags", [])]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def _student(folder: str) -> None:
+    """Inside .venv: write each notebook as FOLDER/NAME.ipynb without solutions; copy images/."""
+    import nbformat
+
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted((ROOT / "notebooks").glob("*.md")):
+        nbformat.write(student_notebook(path), target / f"{path.stem}.ipynb")
+        print(f"wrote {target / path.stem}.ipynb")
+    images = ROOT / "notebooks" / "images"
+    if images.is_dir():
+        shutil.copytree(images, target / "images", dirs_exist_ok=True)
+
+
 COMMANDS = {
     "lab": lab,
     "test": test,
@@ -237,9 +278,10 @@ COMMANDS = {
     "table": table,
     "lint": lint,
     "bench": bench,
+    "student": student,
 }
 # Used by the commands above inside .venv; not listed in the help.
-INTERNAL = {"_write-table": _write_table, "_fetch": _fetch, "_lint": _lint}
+INTERNAL = {"_write-table": _write_table, "_fetch": _fetch, "_lint": _lint, "_student": _student}
 HELP = {
     "lab": "set up, then open the notebooks in JupyterLab (--no-browser on a server)",
     "test": "set up, then run every test (ARGS go to pytest)",
@@ -248,6 +290,7 @@ HELP = {
     "table": "update README's tables from results/ and benchmarks/results/",
     "lint": "set up, then run ruff on the Python files and the notebooks' code (--fix)",
     "bench": "set up, then run the speed benchmarks: all, or NAME ... (--quick: tiny sizes)",
+    "student": "write the notebooks without their exercises' solutions, for a class, to FOLDER",
     "help": "show this list",
 }
 

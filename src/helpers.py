@@ -46,6 +46,10 @@ Draw a digit
     "Draw a digit" page in the format :data:`NETWORK_FORMAT` (layers of :data:`LAYER_TYPES`,
     float32, no pickle) into :func:`networks_dir` (:data:`NETWORKS_DIR`); :func:`load_network`
     reads it back and :func:`run_network` is the format's reference forward pass.
+Exercises
+    :func:`compare` checks a learner's answer to an exercise of "On your own" against a
+    reference, or a figure to beat, and says what is wrong: the worst mismatch, a wrong shape, or
+    an answer not written yet.
 
 Environment variables
 ---------------------
@@ -156,6 +160,7 @@ __all__ = [
     "drawing_from",
     "plot_drawn_digits",
     "digit_pad",
+    "compare",
 ]
 
 
@@ -2139,3 +2144,96 @@ def digit_pad(
         The widget (an anywidget, made for JupyterLab; needs a running kernel).
     """
     return _pad_class()(predict, preprocess, size=size)
+
+
+# --------------------------------------------------------------------------
+# Exercises
+# --------------------------------------------------------------------------
+
+
+def compare(
+    answer: object,
+    reference: object,
+    name: str,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    beat: bool = False,
+) -> bool:
+    """Check a learner's answer to an exercise, and say what is wrong when it is.
+
+    An exercise's check cell calls this after the learner's cell (and, in the full notebook, after
+    the collapsed solution cell, which defines the same names). The answer is right when it has
+    the reference's shape and every value is within ``atol + rtol * |reference|`` of it; with
+    ``beat=True`` the answer is a figure (an accuracy, say) that must be larger than the
+    reference, the figure to beat.
+
+    Parameters
+    ----------
+    answer
+        What the learner's code gave: an array, a number, or ``None`` (or ``...``) when the
+        exercise's stub has not been written yet.
+    reference
+        What it should be (computed another way, e.g. by a slow loop or finite differences), or
+        with ``beat=True`` the figure to beat.
+    name
+        What is compared, e.g. ``"class_means(images, labels)"``.
+    rtol, atol
+        Relative and absolute tolerance.
+    beat
+        Whether the answer is a figure that must exceed ``reference``.
+
+    Returns
+    -------
+    bool
+        Whether the answer is right. A right answer prints one line saying so (with the worst
+        relative error); a wrong one prints what is wrong to stderr (JupyterLab shows it in red)
+        and the notebook goes on.
+
+    Raises
+    ------
+    ClaimError
+        When the answer is wrong in strict mode (:func:`strict_checks`): under the tests and the
+        site build, where the check runs after the exercise's solution.
+    """
+    problem = None
+    if answer is None or answer is Ellipsis:
+        problem = f"{name} is not written yet (it gave {answer!r}): write it in the cell above"
+    elif beat:
+        figure, target = float(np.asarray(answer)), float(np.asarray(reference))
+        if not figure > target:
+            problem = f"{name} is {figure:.6g}, which does not beat {target:.6g}"
+        else:
+            print(f"Right: {name} is {figure:.6g}, better than {target:.6g}")
+            return True
+    else:
+        got, wanted = np.asarray(answer), np.asarray(reference)
+        if got.shape != wanted.shape:
+            problem = f"{name} has shape {got.shape}; it should have shape {wanted.shape}"
+        elif not np.issubdtype(got.dtype, np.number) and got.dtype != bool:
+            problem = f"{name} holds {got.dtype} values; it should hold numbers"
+        else:
+            got64, wanted64 = got.astype(np.float64), wanted.astype(np.float64)
+            error = np.abs(got64 - wanted64)
+            error = np.where(np.isnan(got64) != np.isnan(wanted64), np.inf, np.nan_to_num(error))
+            scale = np.maximum(np.abs(got64), np.abs(wanted64))
+            relative = np.where(error == 0, 0.0, error / np.maximum(scale, 1e-300))
+            wrong = error > atol + rtol * np.abs(np.nan_to_num(wanted64))
+            worst_relative = float(relative.max()) if relative.size else 0.0
+            if not wrong.any():
+                print(
+                    f"Right: {name} matches the reference (worst relative error "
+                    f"{worst_relative:.1e})"
+                )
+                return True
+            at = np.unravel_index(np.argmax(np.where(wrong, error, -1.0)), wrong.shape)
+            where = f" at index {tuple(int(i) for i in at)}" if got.ndim else ""
+            problem = (
+                f"{name} differs from the reference in {int(wrong.sum()):,} of {wrong.size:,} "
+                f"values; the worst{where}: yours {got64[at]:.6g}, the reference "
+                f"{wanted64[at]:.6g} (relative error {relative[at]:.1e})"
+            )
+    if strict_checks():
+        raise ClaimError(problem)
+    print(f"Not yet: {problem}", file=sys.stderr)
+    return False

@@ -1,5 +1,6 @@
 """helpers.check: a claim of a notebook's text fails the tests but only informs a learner."""
 
+import numpy as np
 import pytest
 
 import helpers
@@ -39,3 +40,37 @@ def test_pytest_runs_notebooks_in_strict_mode():
     import os
 
     assert os.environ.get("MNIST_STRICT_CHECKS") == "1"
+
+
+# helpers.compare: an exercise's check, which says what is wrong with a learner's answer.
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (None, "is not written yet"),
+        (np.ones(3), "has shape (3,); it should have shape (2, 2)"),
+        (
+            np.array([[1.0, 2.0], [3.0, 4.5]]),
+            "in 1 of 4 values; the worst at index (1, 1): yours 4.5",
+        ),
+    ],
+)
+def test_compare_says_what_is_wrong_and_the_run_goes_on(monkeypatch, capsys, answer, said):
+    monkeypatch.delenv("MNIST_STRICT_CHECKS", raising=False)
+    assert helpers.compare(answer, np.array([[1.0, 2.0], [3.0, 4.0]]), "f(x)") is False
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("Not yet: f(x)") and said in err, err
+
+
+def test_compare_accepts_a_right_answer_and_a_beaten_figure(monkeypatch, capsys):
+    monkeypatch.setenv("MNIST_STRICT_CHECKS", "1")
+    assert helpers.compare([1.0, 2.0 + 1e-12], [1.0, 2.0], "f(x)")
+    assert helpers.compare(0.93, 0.92, "accuracy", beat=True)
+    assert capsys.readouterr().out.count("Right:") == 2
+
+
+def test_compare_raises_in_strict_mode(monkeypatch):
+    monkeypatch.setenv("MNIST_STRICT_CHECKS", "1")
+    with pytest.raises(helpers.ClaimError, match="does not beat 0.92"):
+        helpers.compare(0.91, 0.92, "accuracy", beat=True)

@@ -98,7 +98,7 @@ def test_tasks_help_lists_every_command_and_exits_0(project_root, words):
         [sys.executable, "tasks.py", *words], cwd=project_root, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    for command in ("lab", "test", "docs", "results", "table", "lint", "help"):
+    for command in ("lab", "test", "docs", "results", "table", "lint", "student", "help"):
         assert re.search(rf"^  {command} +\S", done.stdout, re.M), (command, done.stdout)
     assert "_fetch" not in done.stdout
 
@@ -109,3 +109,43 @@ def test_tasks_names_an_unknown_command_and_exits_2(project_root):
     )
     assert done.returncode == 2
     assert "unknown command 'tset'" in done.stderr and "Commands:" in done.stderr
+
+
+#: The notebooks whose "On your own" holds checkable exercises (issue 20); each must have at least
+#: three. tests/test_student.py runs each one's student copy up to its first exercise's check.
+NOTEBOOKS_WITH_EXERCISES = (
+    "01-load-and-explore-mnist",
+    "02-from-pure-python-to-numpy",
+    "04-build-a-tiny-framework",
+    "05-softmax-minibatches-and-adam",
+)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
+def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(project_root, name):
+    # Task, learner's cell (tag exercise), hint (folded in <details>), solution (tag solution,
+    # collapsed on the site and in JupyterLab), then the check (tag exercise-check), which checks
+    # the solution's answer under the tests and the learner's own when the solution is skipped.
+    cells = jupytext.read(project_root / "notebooks" / f"{name}.md").cells
+    tags = [c.metadata.get("tags", []) for c in cells]
+    solutions = [i for i, t in enumerate(tags) if "solution" in t]
+    assert len(solutions) >= 3, f"{name} has {len(solutions)} exercises with a solution, not 3"
+    for i in solutions:
+        solution = cells[i]
+        assert "hide-input" in tags[i], f"{name}: a solution the site shows unfolded"
+        prompt = solution.metadata.get("mystnb", {}).get("code_prompt_show")
+        assert prompt == "Show the solution", f"{name}: the site's button says {prompt!r}"
+        assert solution.metadata.get("jupyter", {}).get("source_hidden"), (
+            f"{name}: a solution JupyterLab shows unfolded:\n{solution.source}"
+        )
+        before = [c for c in cells[:i] if c.cell_type == "code"][-1]
+        assert "exercise" in before.metadata.get("tags", []), f"{name}: no learner's cell before"
+        hint = [c for c in cells[:i] if c.cell_type == "markdown"][-1]
+        # <details> folds the hint away both in JupyterLab and on the site, with no extension.
+        assert hint.source.startswith("<details><summary>Hint</summary>"), name
+        assert hint.source.rstrip().endswith("</details>"), name
+        after = next(c for c in cells[i + 1 :] if c.cell_type == "code")
+        assert "exercise-check" in after.metadata.get("tags", []), (
+            f"{name}: the code cell after a solution is not its check:\n{after.source}"
+        )
+        assert "helpers.compare(" in after.source, f"{name}: a check that compares nothing"

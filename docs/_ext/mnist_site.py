@@ -290,6 +290,34 @@ def copy_networks(app: Sphinx, exception: Exception | None) -> None:
         logger.info("no exported networks in %s: the Draw a digit page will say so", source)
 
 
+STUDENT_ZIP = "_downloads/student-notebooks.zip"  # docs/index.md links it
+
+
+def student_copy_zip(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the notebooks without their solutions, zipped, for a class.
+
+    The same copy as ``python3 tasks.py student FOLDER`` writes (``tasks.student_notebook``).
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import importlib.util
+    import zipfile
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("tasks", _root(app) / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    target = Path(app.outdir) / STUDENT_ZIP
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((_root(app) / "notebooks").glob("*.md")):
+            notebook = nbformat.writes(tasks.student_notebook(path))
+            archive.writestr(f"notebooks/{path.stem}.ipynb", notebook)
+        for image in sorted((_root(app) / "notebooks" / "images").glob("*")):
+            archive.write(image, f"notebooks/images/{image.name}")
+
+
 def setup(app: Sphinx) -> dict:
     """Register the hooks."""
     app.add_config_value("mnist_site", {}, "html", dict)
@@ -302,4 +330,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", launch_links, priority=600)
     app.connect("build-finished", redirect_root)
     app.connect("build-finished", copy_networks)
+    app.connect("build-finished", student_copy_zip)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

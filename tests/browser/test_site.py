@@ -521,3 +521,23 @@ def test_contents_drawer_opens_on_a_laptop(site_url, new_page_sized):
     drawer.locator("nav.page-toc a").first.wait_for(state="visible")
     assert drawer.evaluate("(d) => d.open")
     assert not watch.problems(), watch.problems()
+
+
+def test_landing_page_offers_the_student_copy_without_solutions(site_url, new_page, artifacts):
+    import zipfile
+
+    page, watch = visit(new_page, site_url, "docs/index.html")
+    with page.expect_download() as started:
+        page.locator("a.mnist-student-copy").click()
+    download = started.value
+    assert download.failure() is None, download.failure()
+    saved = artifacts / "site" / "downloads" / "student-notebooks.zip"
+    download.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        names = archive.namelist()
+        for stem in NOTEBOOKS:
+            notebook = nbformat.reads(archive.read(f"notebooks/{stem}.ipynb"), as_version=4)
+            tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
+            assert not [t for t in tags if "solution" in t], f"{stem} holds a solution"
+    assert len([n for n in names if n.endswith(".ipynb")]) == len(NOTEBOOKS)
+    assert not watch.problems(), watch.problems()
