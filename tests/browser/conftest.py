@@ -49,9 +49,8 @@ def new_page(browser, artifacts) -> Iterator:
     contexts = []
 
     def make(origin: str, **options):
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, accept_downloads=True, **options
-        )
+        options = {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True, **options}
+        context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import jupytext
 import nbformat
 import pytest
-from browser_support import ROOT, TIMEOUT_MS, PageWatch, notebook_paths, require_modules, slug
+from browser_support import ROOT, notebook_paths, require_modules, slug
 
 import tasks
 
@@ -410,31 +410,10 @@ def open_on_screen(new_page, site_url: str, path: str, screen: str):
     return page, watch
 
 
-@pytest.fixture
-def new_page_sized(browser, artifacts):
-    """Like ``new_page``, with the window size given as ``viewport``."""
-    contexts = []
-
-    def make(origin: str, viewport: dict):
-        context = browser.new_context(viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        watch = PageWatch(origin)
-        watch.attach(context, page)
-        return page, watch
-
-    try:
-        yield make
-    finally:
-        for context in contexts:
-            context.close()
-
-
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("path", PAGES)
-def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page_sized, artifacts):
-    page, _ = open_on_screen(new_page_sized, site_url, f"{path}.html", screen)
+def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page, artifacts):
+    page, _ = open_on_screen(new_page, site_url, f"{path}.html", screen)
     report = page.evaluate(WIDTH_REPORT)
     folder = artifacts / "site" / screen
     folder.mkdir(parents=True, exist_ok=True)
@@ -447,8 +426,8 @@ def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page_sized
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_code_and_outputs_fit_the_column_on_a_laptop(stem, site_url, new_page_sized):
-    page, _ = open_on_screen(new_page_sized, site_url, f"notebooks/{stem}.html", "laptop")
+def test_code_and_outputs_fit_the_column_on_a_laptop(stem, site_url, new_page):
+    page, _ = open_on_screen(new_page, site_url, f"notebooks/{stem}.html", "laptop")
     wide = page.evaluate(BLOCK_REPORT)
     allowed = [re.compile(pattern) for pattern in WIDE_LINES.get(stem, {})]
     wide = [
@@ -511,11 +490,9 @@ def test_notebook_page_shows_how_long_its_notebook_ran(stem, site_url, new_page)
     assert f"ran in {expected}" in text, f"{stem}: {text!r}, the cache says {expected}"
 
 
-def test_contents_drawer_opens_on_a_laptop(site_url, new_page_sized):
+def test_contents_drawer_opens_on_a_laptop(site_url, new_page):
     """At 1280 px the page's contents are a drawer, opened by the article header's list button."""
-    page, watch = open_on_screen(
-        new_page_sized, site_url, f"notebooks/{NOTEBOOKS[0]}.html", "laptop"
-    )
+    page, watch = open_on_screen(new_page, site_url, f"notebooks/{NOTEBOOKS[0]}.html", "laptop")
     page.locator(".bd-header-article button.secondary-toggle").click()
     drawer = page.locator("dialog#pst-secondary-sidebar-modal")
     drawer.locator("nav.page-toc a").first.wait_for(state="visible")
