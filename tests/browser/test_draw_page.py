@@ -174,10 +174,8 @@ def test_the_page_makes_no_request_outside_the_site(new_page, site_url, networks
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screenshots_with_mouse_and_touch(new_page, site_url, networks, artifacts, screen):  # noqa: F811
-    page, watch = open_page(new_page, site_url, networks, has_touch=True)
-    page.set_viewport_size(SCREENS[screen])
-    page.reload(wait_until="load")
-    page.evaluate("() => window.mnistDemo.ready")
+    # Opened at its size (a reload would cut the first load's favicon request short).
+    page, watch = open_page(new_page, site_url, networks, has_touch=True, viewport=SCREENS[screen])
     choose(page, "mlp")
     page.locator(".mnist-draw-canvas").scroll_into_view_if_needed()
     if screen == "phone":  # a finger: touch events, which Chromium turns into pointer events
