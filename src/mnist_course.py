@@ -37,3 +37,339 @@ def relative_error(a, b):
     """|a - b| / (|a| + |b|) with Euclidean norms: 0 when a and b agree (and when both are 0)."""
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return np.linalg.norm(a - b) / scale if scale > 0 else 0.0
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/03-deep-learning-on-mnist.md
+# ------------------------------------------------------------------------------
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def one_hot(labels, classes=10):
+    """Turn labels 0-9 into rows of ten zeros with a one at the label."""
+    return np.eye(classes)[labels]
+
+
+def forward(W1, W2, x, kept):
+    """Scores for one image, without biases; kept holds 1 for kept units, 0 for dropped ones."""
+    z1 = x @ W1
+    h = relu(z1) * (2 * kept)
+    return z1, h, h @ W2
+
+
+def gradients_source(W1, W2, x, t, kept):
+    """The NumPy tutorial's backward pass: gradients of L for W1 and W2, and the scores."""
+    z1, h, z2 = forward(W1, W2, x, kept)
+    delta2 = z2 - t
+    delta1 = (delta2 @ W2.T) * (h >= 0)  # the formula has (z1 > 0) here
+    delta1 *= kept  # and m = 2 * kept here
+    return np.outer(x, delta1), np.outer(h, delta2), z2
+
+
+def train_epoch_per_image(W1, W2, images, targets, rng, gradients, learning_rate=0.005):
+    """One pass over the images in order, one step per image. Returns the mean loss and
+    the accuracy measured on the way, with dropout on (as the NumPy tutorial does)."""
+    loss, correct = 0.0, 0
+    for x, t in zip(images, targets, strict=True):
+        kept = rng.integers(0, 2, size=W1.shape[1])
+        grad_W1, grad_W2, z2 = gradients(W1, W2, x, t, kept)
+        loss += 0.5 * np.sum((z2 - t) ** 2)
+        correct += z2.argmax() == t.argmax()
+        W1 -= learning_rate * grad_W1
+        W2 -= learning_rate * grad_W2
+    return loss / len(images), correct / len(images)
+
+
+def squared_error_and_accuracy(W1, W2, images, targets):
+    """Mean loss and accuracy of the whole network (no dropout) on a batch of images."""
+    scores = relu(images @ W1) @ W2
+    loss = 0.5 * np.mean(np.sum((scores - targets) ** 2, axis=1))
+    return loss, np.mean(scores.argmax(axis=1) == targets.argmax(axis=1))
+
+
+def softmax(z):
+    """Turn scores into probabilities, row by row (subtracting the max avoids overflow)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def train_epoch(params, images, labels, order, masks, learning_rate, use_softmax):
+    """One SGD step per image, in the given order, with the given dropout masks m."""
+    W1, b1, W2, b2 = params
+    targets = np.eye(10, dtype=W1.dtype)
+    for i, m in zip(order, masks, strict=True):
+        x, t = images[i], targets[labels[i]]
+        z1 = x @ W1 + b1  # forward
+        h = relu(z1) * m
+        z2 = h @ W2 + b2
+        output = softmax(z2) if use_softmax else z2
+        delta2 = output - t  # backward
+        delta1 = (delta2 @ W2.T) * m * (z1 > 0)
+        W2 -= np.outer(h, learning_rate * delta2)  # SGD step
+        b2 -= learning_rate * delta2
+        W1 -= np.outer(x, learning_rate * delta1)
+        b1 -= learning_rate * delta1
+
+
+def init_params(rng, hidden=100):
+    """He-scaled normal weights (variance 2 / inputs) and zero biases, in float32."""
+    W1 = rng.normal(0, np.sqrt(2 / 784), (784, hidden)).astype(np.float32)
+    W2 = rng.normal(0, np.sqrt(2 / hidden), (hidden, 10)).astype(np.float32)
+    return [W1, np.zeros(hidden, np.float32), W2, np.zeros(10, np.float32)]
+
+
+def predict(params, images):
+    """Scores of the whole network (no dropout) for a batch of images, one image per row."""
+    W1, b1, W2, b2 = params
+    return relu(images @ W1 + b1) @ W2 + b2
+
+
+def loss_and_accuracy(params, images, labels, use_softmax):
+    """Mean loss and accuracy on a batch of images, without dropout."""
+    scores = predict(params, images)
+    rows = np.arange(len(labels))
+    if use_softmax:
+        top = scores.max(axis=1)
+        log_sum = np.log(np.sum(np.exp(scores - top[:, None]), axis=1)) + top
+        loss = np.mean(log_sum - scores[rows, labels])
+    else:
+        loss = 0.5 * np.mean(np.sum((scores - one_hot(labels)) ** 2, axis=1))
+    return float(loss), float(np.mean(scores.argmax(axis=1) == labels))
+
+
+SEED, EPOCHS, LEARNING_RATE = 2024, 6, 0.01  # the core run's settings, chosen on validation
+
+
+def area_weights(n, m):
+    """(m, n) matrix that resizes n pixels to m, each new pixel averaging what it covers."""
+    edges = np.arange(m + 1) * n / m
+    starts = np.maximum(edges[:-1, None], np.arange(n))
+    ends = np.minimum(edges[1:, None], np.arange(n) + 1)
+    return np.clip(ends - starts, 0, None) * m / n
+
+
+def mnist_style(drawing):
+    """A drawing made like MNIST's digits: fit into 20x20, centre of mass at the centre of 28x28."""
+    image = np.zeros((28, 28))
+    rows = np.flatnonzero(drawing.max(axis=1) > 0)
+    columns = np.flatnonzero(drawing.max(axis=0) > 0)
+    if len(rows) == 0:
+        return image  # nothing drawn yet
+    box = drawing[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    scale = 20 / max(box.shape)
+    h, w = (max(1, int(np.floor(side * scale + 0.5))) for side in box.shape)
+    small = area_weights(box.shape[0], h) @ box @ area_weights(box.shape[1], w).T
+    centre_row = np.arange(h) @ small.sum(axis=1) / small.sum()
+    centre_column = np.arange(w) @ small.sum(axis=0) / small.sum()
+    top = int(np.clip(np.floor(13.5 - centre_row + 0.5), 0, 28 - h))
+    left = int(np.clip(np.floor(13.5 - centre_column + 0.5), 0, 28 - w))
+    image[top : top + h, left : left + w] = small
+    return image
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/04-build-a-tiny-framework.md
+# ------------------------------------------------------------------------------
+class Layer:
+    """A part of a network: `forward` maps a batch of inputs to outputs, `backward` maps
+    dL/d(outputs) to dL/d(inputs) and fills `grads` with dL/d(each parameter).
+
+    `training` is True while the network trains: a layer that acts differently then (dropout)
+    reads it; the others ignore it."""
+
+    def __init__(self):
+        self.params = {}  # name -> array, changed in place by training
+        self.grads = {}  # name -> array of the same shape, written by backward
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+
+class Dense(Layer):
+    """Y = X @ W + b, with W drawn from N(0, weight_std²) and b from N(0, bias_std²).
+
+    weight_std=None draws W the He way (notebook 3): standard deviation sqrt(2 / n_in)."""
+
+    def __init__(self, n_in, n_out, rng, weight_std=None, bias_std=0.0, dtype=np.float64):
+        super().__init__()
+        if weight_std is None:
+            weight_std = np.sqrt(2 / n_in)
+        weights = rng.normal(0.0, weight_std, size=(n_in, n_out))
+        self.params["weights"] = weights.astype(dtype)
+        self.params["biases"] = rng.normal(0.0, bias_std, size=n_out).astype(dtype)
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+
+    def forward(self, x, training=False):
+        self.inputs = x
+        return x @ self.params["weights"] + self.params["biases"]
+
+    def backward(self, grad):
+        np.matmul(self.inputs.T, grad, out=self.grads["weights"])
+        grad.sum(axis=0, out=self.grads["biases"])
+        return grad @ self.params["weights"].T
+
+
+class ReLU(Layer):
+    def forward(self, x, training=False):
+        self.positive = x > 0
+        return x * self.positive
+
+    def backward(self, grad):
+        return grad * self.positive
+
+
+class LeakyReLU(Layer):
+    def __init__(self, slope=0.1):
+        super().__init__()
+        self.slope = slope
+
+    def forward(self, x, training=False):
+        self.slopes = np.where(x > 0, 1.0, self.slope)
+        return x * self.slopes
+
+    def backward(self, grad):
+        return grad * self.slopes
+
+
+class Sigmoid(Layer):
+    def forward(self, x, training=False):
+        self.outputs = 0.5 * (1.0 + np.tanh(0.5 * x))
+        return self.outputs
+
+    def backward(self, grad):
+        return grad * self.outputs * (1.0 - self.outputs)
+
+
+class Softmax(Layer):
+    def forward(self, x, training=False):
+        self.outputs = softmax(x)
+        return self.outputs
+
+    def backward(self, grad):
+        s = self.outputs
+        return s * (grad - np.sum(grad * s, axis=1, keepdims=True))
+
+
+class SquaredError:
+    """Mean of (predictions - targets)² over the batch and the outputs."""
+
+    def forward(self, predictions, targets):
+        self.errors = predictions - targets
+        return np.mean(self.errors**2)
+
+    def backward(self):
+        return (2.0 / self.errors.size) * self.errors
+
+
+class SoftmaxCrossEntropy:
+    """Cross-entropy of softmax(logits) against one-hot targets, averaged over the batch."""
+
+    def forward(self, logits, targets):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        self.probabilities = exp / sums
+        self.targets = targets
+        return -np.sum(targets * (shifted - np.log(sums))) / len(logits)
+
+    def backward(self):
+        return (self.probabilities - self.targets) / len(self.targets)
+
+
+class Network:
+    """Layers applied in order, trained by gradient descent on `loss`."""
+
+    def __init__(self, layers, loss):
+        self.layers = layers
+        self.loss = loss
+
+    def forward(self, x, training=False):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, grad):
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def train_step(self, x, targets, learning_rate):
+        """One gradient-descent step on the batch (x, targets); returns the loss before it."""
+        loss = self.loss.forward(self.forward(x, training=True), targets)
+        self.backward(self.loss.backward())
+        for layer in self.layers:
+            for name, param in layer.params.items():
+                param -= learning_rate * layer.grads[name]
+        return loss
+
+    def predict(self, x):
+        return self.forward(x).argmax(axis=1)
+
+    def accuracy(self, x, labels):
+        return np.mean(self.predict(x) == labels)
+
+    def count_parameters(self):
+        return sum(p.size for layer in self.layers for p in layer.params.values())
+
+
+def check_layer(layer, x, rng):
+    """Relative errors of layer.backward for the input and each parameter."""
+    upstream = rng.normal(size=layer.forward(x).shape)
+
+    def scalar():
+        return np.sum(upstream * layer.forward(x))
+
+    layer.forward(x)
+    analytic = {"input": layer.backward(upstream)}
+    analytic |= {name: grad.copy() for name, grad in layer.grads.items()}
+    arrays = {"input": x, **layer.params}
+    return {
+        name: relative_error(analytic[name], numerical_gradient(scalar, arrays[name]))
+        for name in arrays
+    }
+
+
+def check_loss(loss, predictions, targets):
+    loss.forward(predictions, targets)
+    analytic = loss.backward()
+    numeric = numerical_gradient(lambda: loss.forward(predictions, targets), predictions)
+    return {"input": relative_error(analytic, numeric)}
+
+
+def check_network(network, x, targets):
+    """Relative errors of backpropagation through a whole network, for each parameter."""
+
+    def scalar():
+        return network.loss.forward(network.forward(x), targets)
+
+    scalar()
+    network.backward(network.loss.backward())
+    errors = {}
+    for k, layer in enumerate(network.layers):
+        for name, param in layer.params.items():
+            analytic = layer.grads[name].copy()
+            errors[f"{k}.{name}"] = relative_error(analytic, numerical_gradient(scalar, param))
+    return errors
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, keeps each value with probability keep, scaled by 1 / keep."""
+
+    def __init__(self, keep, rng):
+        super().__init__()
+        self.keep, self.rng = keep, rng
+
+    def forward(self, x, training=False):
+        if training:
+            kept = self.rng.random(x.shape) < self.keep
+            self.scale = (kept / self.keep).astype(x.dtype)
+        else:
+            self.scale = 1.0
+        return x * self.scale
+
+    def backward(self, grad):
+        return grad * self.scale
