@@ -118,6 +118,7 @@ NOTEBOOKS_WITH_EXERCISES = (
     "02-from-pure-python-to-numpy",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
+    "07-make-training-fast",
 )
 
 
