@@ -37,3 +37,13 @@ def relative_error(a, b):
     """|a - b| / (|a| + |b|) with Euclidean norms: 0 when a and b agree (and when both are 0)."""
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return np.linalg.norm(a - b) / scale if scale > 0 else 0.0
+
+
+def softmax(z):
+    """Softmax of each row of z (a single row works too): probabilities along the last axis.
+
+    Each row's largest score is subtracted first, which changes nothing in the result and keeps
+    np.exp from overflowing.
+    """
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
