@@ -26,7 +26,7 @@ CNN_CORES = "08-train-a-cnn-on-every-core"
 
 #: notebook -> the names the benchmarks take from it
 NEEDS: dict[str, tuple[str, ...]] = {
-    PURE_PYTHON: ("train_pure", "train_numpy", "alpha"),
+    PURE_PYTHON: ("train_pure", "train_numpy", "learning_rate"),
     CORE: (
         "train_epoch",
         "init_params",

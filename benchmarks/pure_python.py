@@ -3,8 +3,8 @@
 Run: .venv/bin/python benchmarks/pure_python.py [--quick]
 Prints microseconds per training image and writes benchmarks/results/pure_python.json.
 
-Both ``train_pure`` (lists of lists) and ``train_numpy`` (a (10, 784) array) are notebook 02's
-own, trained with its learning rate ``alpha`` on raw pixel values for one epoch, with one BLAS
+Both ``train_pure`` (lists of lists) and ``train_numpy`` (a (784, 10) array) are notebook 02's
+own, trained with its ``learning_rate`` on raw pixel values for one epoch, with one BLAS
 thread, from zero weights (the work of a step does not depend on the start). The pure Python loop
 is slow, so it gets fewer images; the figure compared is the time per image. The two end with the
 same weights (checked on the pure Python images).
@@ -33,13 +33,14 @@ def measure(sizes: dict) -> dict:
     numpy_images, numpy_labels = x_train[: samples[NUMPY]].astype(np.float64), y_train
 
     def pure(count=samples[PURE]):
-        weights = [[0.0] * 784 for _ in range(10)]
-        return nb02.train_pure(weights, pure_images[:count], pure_labels[:count], nb02.alpha, 1)
+        weights = [[0.0] * 10 for _ in range(784)]
+        images, labels = pure_images[:count], pure_labels[:count]
+        return nb02.train_pure(weights, images, labels, nb02.learning_rate, 1)
 
     def numpy(count=samples[NUMPY]):
-        weights = np.zeros((10, 784))
+        weights = np.zeros((784, 10))
         images, labels = numpy_images[:count], numpy_labels[:count]
-        return nb02.train_numpy(weights, images, labels, nb02.alpha, 1)
+        return nb02.train_numpy(weights, images, labels, nb02.learning_rate, 1)
 
     with common.blas_threads(1), common.quiet():
         difference = float(np.abs(np.array(pure()) - numpy(samples[PURE])).max())
@@ -57,7 +58,7 @@ def measure(sizes: dict) -> dict:
     return {
         "threads": 1,
         "repeats": sizes["repeats"],
-        "alpha": nb02.alpha,
+        "learning_rate": nb02.learning_rate,
         "samples": samples,
         "seconds": seconds,
         "rows": rows,

@@ -39,6 +39,16 @@ def relative_error(a, b):
     return np.linalg.norm(a - b) / scale if scale > 0 else 0.0
 
 
+def softmax(z):
+    """Softmax of each row of z (a single row works too): probabilities along the last axis.
+
+    Each row's largest score is subtracted first, which changes nothing in the result and keeps
+    np.exp from overflowing.
+    """
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
+
+
 # ------------------------------------------------------------------------------
 # From notebooks/03-deep-learning-on-mnist.md
 # ------------------------------------------------------------------------------
@@ -86,12 +96,6 @@ def squared_error_and_accuracy(W1, W2, images, targets):
     scores = relu(images @ W1) @ W2
     loss = 0.5 * np.mean(np.sum((scores - targets) ** 2, axis=1))
     return loss, np.mean(scores.argmax(axis=1) == targets.argmax(axis=1))
-
-
-def softmax(z):
-    """Turn scores into probabilities, row by row (subtracting the max avoids overflow)."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def train_epoch(params, images, labels, order, masks, learning_rate, use_softmax):
