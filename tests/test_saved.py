@@ -30,7 +30,6 @@ NOT_YET_ONE_HOME = {
     "numerical_gradient",
     "probabilities",
     "relative_error",
-    "softmax",
     "train_epoch",
 }
 
