@@ -1,7 +1,9 @@
 """Every name the benchmarks take from the notebooks, declared in one place.
 
-The benchmarks time the notebooks' own code: they never copy it. :data:`NEEDS` lists, for each
-notebook, the definitions a benchmark uses; :func:`load` loads a notebook's definitions with
+The benchmarks time the notebooks' own code: they never copy it. Notebooks 03, 05 and 07 save
+theirs (cells marked ``# @save``) in ``mnist_course``, which per_sample.py and minibatch.py import.
+For the notebooks that do not save theirs yet, :data:`NEEDS` lists the definitions a benchmark
+uses; :func:`load` loads a notebook's definitions with
 ``helpers.load_notebook`` and returns exactly those names, raising
 ``helpers.NotebookCodeMissing`` (a benchmark then stops, loudly) when one is missing.
 ``tests/test_notebook_code.py`` checks every name here.
@@ -25,22 +27,12 @@ CNN_CORES = "08-train-a-cnn-on-every-core"
 
 #: notebook -> the names the benchmarks take from it
 NEEDS: dict[str, tuple[str, ...]] = {
-    CORE: (
-        "train_epoch",
-        "init_params",
-        "train_epoch_per_image",
-        "gradients_source",
-        "SEED",
-        "LEARNING_RATE",
-    ),
-    MINIBATCH: ("init_network", "train_epoch", "Adam"),
     CNN: ("lenet", "course_network", "train_step"),
-    FAST: ("blank_free", "fast_epoch", "fast_train_epoch", "FlatAdam"),
     CNN_CORES: ("seconds_per_epoch", "MICRO_BATCH"),
 }
 
 #: notebook -> the notebook whose definitions it uses without defining them
-GIVEN_BY = {FAST: MINIBATCH, CNN_CORES: CNN}
+GIVEN_BY = {CNN_CORES: CNN}
 
 #: names a notebook's functions read from cells that do work (data), which a benchmark gives
 DATA_NAMES = {CNN_CORES: ("train_images", "train_labels")}  # seconds_per_epoch times on these

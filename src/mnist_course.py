@@ -432,3 +432,207 @@ class Dropout(Layer):
 
     def backward(self, grad):
         return grad * self.scale
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/05-softmax-minibatches-and-adam.md
+# ------------------------------------------------------------------------------
+def dense_network(sizes, rng, keep=None, dtype=np.float32):
+    """Dense layers of the given sizes, ReLU (and dropout with keep probability `keep`) after
+    each hidden one, and softmax cross-entropy on the last one's outputs."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [Dense(n_in, n_out, rng, dtype=dtype), ReLU()]
+        if keep is not None:
+            layers.append(Dropout(keep, rng))
+    hidden = layers[: -2 if keep is not None else -1]  # no ReLU or dropout after the last layer
+    return Network(hidden, SoftmaxCrossEntropy())
+
+
+class SGD:
+    """Gradient descent on the parameters of `layers`: each step() moves them against their
+    gradients, in place. The other optimisers share this bookkeeping."""
+
+    def __init__(self, layers, learning_rate):
+        self.layers, self.learning_rate = layers, learning_rate
+
+    def parameters(self):
+        """Each parameter array with its gradient, looked up afresh at every step."""
+        return [(layer.params[k], layer.grads[k]) for layer in self.layers for k in layer.params]
+
+    def step(self):
+        for param, grad in self.parameters():
+            param -= self.learning_rate * grad
+
+
+class Momentum(SGD):
+    """SGD along a velocity, the running sum of past gradients decayed by `momentum`."""
+
+    def __init__(self, layers, learning_rate, momentum=0.9):
+        super().__init__(layers, learning_rate)
+        self.momentum = momentum
+        self.velocities = [np.zeros_like(param) for param, _ in self.parameters()]
+
+    def step(self):
+        for (param, grad), velocity in zip(self.parameters(), self.velocities, strict=True):
+            velocity *= self.momentum
+            velocity += grad
+            param -= self.learning_rate * velocity
+
+
+class Adam(SGD):
+    """Adam with bias correction, each parameter stepped by its running mean gradient over the
+    root of its running mean squared gradient."""
+
+    def __init__(self, layers, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(layers, learning_rate)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.means = [np.zeros_like(param) for param, _ in self.parameters()]
+        self.squares = [np.zeros_like(param) for param, _ in self.parameters()]
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        t = self.steps
+        rate = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        for (param, grad), m, v in zip(self.parameters(), self.means, self.squares, strict=True):
+            m += (1 - self.beta1) * (grad - m)  # m = beta1 m + (1 - beta1) g
+            v += (1 - self.beta2) * (grad * grad - v)  # v = beta2 v + (1 - beta2) g²
+            eps = param.dtype.type(self.eps)  # in float32 for a float32 network
+            param -= param.dtype.type(rate) * m / (np.sqrt(v) + eps)
+
+
+def train_batches(network, optimizer, images, labels, batch_size, rng):
+    """One epoch of shuffled mini-batches, one optimizer step each; return the mean loss."""
+    order = rng.permutation(len(images))
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        batch = order[start : start + batch_size]
+        targets = one_hot(labels[batch]).astype(images.dtype)
+        loss = network.loss.forward(network.forward(images[batch], training=True), targets)
+        network.backward(network.loss.backward())
+        optimizer.step()
+        total += loss * len(batch)
+    return total / len(images)
+
+
+def evaluate(network, images, labels, batch_size=1000):
+    """Mean loss and accuracy of the network (no dropout) on images and their labels."""
+    total, correct = 0.0, 0
+    for start in range(0, len(images), batch_size):
+        logits = network.forward(images[start : start + batch_size])
+        batch_labels = labels[start : start + batch_size]
+        total += network.loss.forward(logits, one_hot(batch_labels)) * len(logits)
+        correct += np.count_nonzero(logits.argmax(axis=1) == batch_labels)
+    return total / len(images), correct / len(images)
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/07-make-training-fast.md
+# ------------------------------------------------------------------------------
+def blank_free(images):
+    """For each image: the indices of its non-blank pixels and their values. Done once per
+    data set."""
+    image_of, pixel = np.nonzero(images)
+    ends = np.cumsum(np.bincount(image_of, minlength=len(images))).tolist()
+    value = images[image_of, pixel]
+    spans = list(zip([0] + ends[:-1], ends, strict=True))
+    return [pixel[a:b] for a, b in spans], [value[a:b] for a, b in spans]
+
+
+def fast_epoch(params, prepared, labels, order, masks, learning_rate):
+    """rows_epoch with both rank-1 updates done in place by BLAS (C-ordered W1 and W2)."""
+    from scipy.linalg.blas import get_blas_funcs  # here, so that importing the module is quick
+
+    W1, b1, W2, b2 = params
+    pixels, values = prepared
+    ger = get_blas_funcs("ger", dtype=W1.dtype)
+    z1, h, delta1 = (np.empty(W1.shape[1], W1.dtype) for _ in range(3))
+    z2, delta2 = np.empty(10, W1.dtype), np.empty(10, W1.dtype)
+    for i, m in zip(order, masks, strict=True):
+        nz, x = pixels[i], values[i]
+        rows = W1.take(nz, axis=0)
+        np.matmul(x, rows, out=z1)
+        z1 += b1
+        np.maximum(z1, 0, out=h)
+        h *= m
+        np.matmul(h, W2, out=z2)
+        z2 += b2
+        np.subtract(z2, z2.max(), out=delta2)
+        np.exp(delta2, out=delta2)
+        delta2 /= delta2.sum()
+        delta2[labels[i]] -= 1
+        np.matmul(delta2, W2.T, out=delta1)
+        delta1 *= m
+        delta1 *= z1 > 0
+        delta2 *= learning_rate
+        delta1 *= learning_rate
+        ger(-1.0, delta2, h, a=W2.T, overwrite_a=True)  # W2 -= np.outer(h, delta2)
+        b2 -= delta2
+        ger(-1.0, delta1, x, a=rows.T, overwrite_a=True)  # rows -= np.outer(x, delta1)
+        W1[nz] = rows
+        b1 -= delta1
+
+
+def flatten_parameters(network):
+    """Make each parameter and gradient of the network a view of one of two flat arrays, which
+    are returned: (parameters, gradients)."""
+    named = [(layer, name) for layer in network.layers for name in layer.params]
+    flat = np.concatenate([layer.params[name].ravel() for layer, name in named])
+    flat_grad = np.zeros_like(flat)
+    start = 0
+    for layer, name in named:
+        shape, end = layer.params[name].shape, start + layer.params[name].size
+        layer.params[name] = flat[start:end].reshape(shape)
+        layer.grads[name] = flat_grad[start:end].reshape(shape)
+        start = end
+    return flat, flat_grad
+
+
+class FlatAdam:
+    """Notebook 5's Adam on one flat array of parameters and one of gradients, in place: the
+    same operations in the same order, so the same numbers."""
+
+    def __init__(self, flat, flat_grad, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.flat, self.grad, self.learning_rate = flat, flat_grad, learning_rate
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.m, self.v = np.zeros_like(flat), np.zeros_like(flat)
+        self.scratch = np.empty_like(flat), np.empty_like(flat)
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        t = self.steps
+        rate = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        p, g, m, v, (s, u) = self.flat, self.grad, self.m, self.v, self.scratch
+        np.subtract(g, m, out=s)  # m += (1 - beta1) * (g - m)
+        s *= 1 - self.beta1
+        m += s
+        np.multiply(g, g, out=s)  # v += (1 - beta2) * (g * g - v)
+        s -= v
+        s *= 1 - self.beta2
+        v += s
+        np.sqrt(v, out=s)  # p -= rate * m / (sqrt(v) + eps)
+        s += p.dtype.type(self.eps)
+        np.multiply(m, p.dtype.type(rate), out=u)
+        u /= s
+        p -= u
+
+
+def fast_train_batches(network, optimizer, images, labels, batch_size, rng):
+    """train_batches for a network with flattened parameters and a FlatAdam: the same steps,
+    each batch and its one-hot targets gathered into arrays allocated once."""
+    order = rng.permutation(len(images))
+    x = np.empty((batch_size, *images.shape[1:]), images.dtype)
+    targets, eye = np.empty((batch_size, 10), images.dtype), np.eye(10, dtype=images.dtype)
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        batch = order[start : start + batch_size]
+        n = len(batch)
+        np.take(images, batch, axis=0, out=x[:n])
+        np.take(eye, labels[batch], axis=0, out=targets[:n])
+        loss = network.loss.forward(network.forward(x[:n], training=True), targets[:n])
+        network.backward(network.loss.backward())
+        optimizer.step()
+        total += loss * n
+    return total / len(images)

@@ -119,6 +119,7 @@ NOTEBOOKS_WITH_EXERCISES = (
     "03-deep-learning-on-mnist",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
+    "07-make-training-fast",
 )
 
 
