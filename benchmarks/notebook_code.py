@@ -19,7 +19,6 @@ from types import SimpleNamespace
 
 import helpers
 
-PURE_PYTHON = "02-from-pure-python-to-numpy"
 CORE = "03-deep-learning-on-mnist"
 MINIBATCH = "05-softmax-minibatches-and-adam"
 CNN = "06-convolutional-network"
@@ -28,7 +27,6 @@ CNN_CORES = "08-train-a-cnn-on-every-core"
 
 #: notebook -> the names the benchmarks take from it
 NEEDS: dict[str, tuple[str, ...]] = {
-    PURE_PYTHON: ("train_pure", "train_numpy", "alpha"),
     CNN: ("lenet", "course_network", "train_step"),
     CNN_CORES: ("seconds_per_epoch", "MICRO_BATCH"),
 }

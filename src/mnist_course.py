@@ -7,12 +7,67 @@ exactly the code its notebook teaches. tests/test_saved.py fails when this file 
 disagree.
 """
 
+import time
+
 import numpy as np
+
+import helpers
 
 
 # ------------------------------------------------------------------------------
 # From notebooks/02-from-pure-python-to-numpy.md
 # ------------------------------------------------------------------------------
+def weighted_sum(a, b):
+    """Return a[0]*b[0] + a[1]*b[1] + ... for two lists of numbers."""
+    total = 0.0
+    for a_i, b_i in zip(a, b, strict=True):
+        total += a_i * b_i
+    return total
+
+
+def vector_matrix_product(x, weights):
+    """Return x @ weights: one weighted sum of x per column of weights, the ten scores."""
+    return [weighted_sum(x, column) for column in zip(*weights, strict=True)]
+
+
+def outer_product(a, b):
+    """Return the matrix of all products a[k] * b[i], as a list of rows."""
+    return [[a_k * b_i for b_i in b] for a_k in a]
+
+
+def train_pure(weights, images, labels, learning_rate, epochs):
+    """Train a list of 784 rows of 10 weights in place, one image at a time."""
+    for epoch in range(epochs):
+        start, loss = time.perf_counter(), 0.0
+        for x, label in zip(images, labels, strict=True):
+            z = vector_matrix_product(x, weights)
+            target = [0] * 10
+            target[label] = 1
+            delta = [z_k - t_k for z_k, t_k in zip(z, target, strict=True)]
+            weight_deltas = outer_product(x, delta)
+            for row, row_deltas in zip(weights, weight_deltas, strict=True):
+                row[:] = [w - learning_rate * d for w, d in zip(row, row_deltas, strict=True)]
+            loss += weighted_sum(delta, delta) / 2
+        helpers.log_epoch(epoch + 1, epochs, time.perf_counter() - start, loss=loss / len(images))
+    return weights
+
+
+def train_numpy(weights, images, labels, learning_rate, epochs):
+    """Train a (784, 10) weight array in place, one image at a time."""
+    for epoch in range(epochs):
+        start, loss = time.perf_counter(), 0.0
+        for x, label in zip(images, labels, strict=True):
+            z = x @ weights
+            target = np.zeros(10)
+            target[label] = 1
+            delta = z - target
+            weight_deltas = np.outer(x, delta)
+            weights -= learning_rate * weight_deltas
+            loss += delta @ delta / 2
+        helpers.log_epoch(epoch + 1, epochs, time.perf_counter() - start, loss=loss / len(images))
+    return weights
+
+
 def numerical_gradient(f, array, entries=None, eps=1e-6):
     """Central differences of the number f() with respect to entries of `array`.
 
@@ -37,6 +92,16 @@ def relative_error(a, b):
     """|a - b| / (|a| + |b|) with Euclidean norms: 0 when a and b agree (and when both are 0)."""
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return np.linalg.norm(a - b) / scale if scale > 0 else 0.0
+
+
+def softmax(z):
+    """Softmax of each row of z (a single row works too): probabilities along the last axis.
+
+    Each row's largest score is subtracted first, which changes nothing in the result and keeps
+    np.exp from overflowing.
+    """
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
 
 
 # ------------------------------------------------------------------------------
@@ -86,12 +151,6 @@ def squared_error_and_accuracy(W1, W2, images, targets):
     scores = relu(images @ W1) @ W2
     loss = 0.5 * np.mean(np.sum((scores - targets) ** 2, axis=1))
     return loss, np.mean(scores.argmax(axis=1) == targets.argmax(axis=1))
-
-
-def softmax(z):
-    """Turn scores into probabilities, row by row (subtracting the max avoids overflow)."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def train_epoch(params, images, labels, order, masks, learning_rate, use_softmax):

@@ -27,7 +27,6 @@ NOT_YET_ONE_HOME = {
     "numerical_gradient",
     "probabilities",
     "relative_error",
-    "softmax",
     "train_epoch",
 }
 
