@@ -259,7 +259,8 @@ class Dense(Layer):
             weight_std = np.sqrt(2 / n_in)
         weights = rng.normal(0.0, weight_std, size=(n_in, n_out))
         self.params["weights"] = weights.astype(dtype)
-        self.params["biases"] = rng.normal(0.0, bias_std, size=n_out).astype(dtype)
+        biases = rng.normal(0.0, bias_std, size=n_out) if bias_std else np.zeros(n_out)
+        self.params["biases"] = biases.astype(dtype)
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
 
     def forward(self, x, training=False):
@@ -424,7 +425,7 @@ class Dropout(Layer):
 
     def forward(self, x, training=False):
         if training:
-            kept = self.rng.random(x.shape) < self.keep
+            kept = self.rng.random(x.shape, dtype=x.dtype) < self.keep
             self.scale = (kept / self.keep).astype(x.dtype)
         else:
             self.scale = 1.0
