@@ -6,8 +6,10 @@ notebook, the definitions a benchmark uses; :func:`load` loads a notebook's defi
 ``helpers.NotebookCodeMissing`` (a benchmark then stops, loudly) when one is missing.
 ``tests/test_notebook_code.py`` checks every name here.
 
-A figure a notebook chooses while it runs (notebook 06's learning rate) is read from the result
-the notebook recorded in ``results/``: :func:`chosen_cnn_learning_rate`.
+Notebooks 06 and 08 save their code in ``mnist_course`` (cells marked ``# @save``), from which
+``benchmarks/cnn.py`` imports it. A figure a notebook chooses while it runs (notebook 06's learning
+rate) is read from the result the notebook recorded in ``results/``:
+:func:`chosen_cnn_learning_rate`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ CORE = "03-deep-learning-on-mnist"
 MINIBATCH = "05-softmax-minibatches-and-adam"
 CNN = "06-convolutional-network"
 FAST = "07-make-training-fast"
-CNN_CORES = "08-train-a-cnn-on-every-core"
 
 #: notebook -> the names the benchmarks take from it
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -36,16 +37,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "LEARNING_RATE",
     ),
     MINIBATCH: ("init_network", "train_epoch", "Adam"),
-    CNN: ("lenet", "course_network", "train_step"),
     FAST: ("blank_free", "fast_epoch", "fast_train_epoch", "FlatAdam"),
-    CNN_CORES: ("seconds_per_epoch", "MICRO_BATCH"),
 }
 
 #: notebook -> the notebook whose definitions it uses without defining them
-GIVEN_BY = {FAST: MINIBATCH, CNN_CORES: CNN}
+GIVEN_BY = {FAST: MINIBATCH}
 
 #: names a notebook's functions read from cells that do work (data), which a benchmark gives
-DATA_NAMES = {CNN_CORES: ("train_images", "train_labels")}  # seconds_per_epoch times on these
+DATA_NAMES: dict[str, tuple[str, ...]] = {}
 
 #: the key of notebook 06's result that holds the peak learning rate it chose
 CNN_RATE_KEY = "peak_learning_rate"
@@ -54,8 +53,8 @@ CNN_RATE_KEY = "peak_learning_rate"
 def load(notebook: str, **data: object) -> SimpleNamespace:
     """Return the names :data:`NEEDS` lists for ``notebook``, from its own definitions.
 
-    ``data`` gives the names of :data:`DATA_NAMES` (e.g. the images ``seconds_per_epoch`` times
-    on). Raises ``helpers.NotebookCodeMissing`` when a name is missing.
+    ``data`` gives the names of :data:`DATA_NAMES` (data a notebook's functions read; none now).
+    Raises ``helpers.NotebookCodeMissing`` when a name is missing.
     """
     unknown = set(data) - set(DATA_NAMES.get(notebook, ()))
     if unknown:

@@ -118,6 +118,8 @@ NOTEBOOKS_WITH_EXERCISES = (
     "02-from-pure-python-to-numpy",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
+    "06-convolutional-network",
+    "08-train-a-cnn-on-every-core",
 )
 
 
