@@ -259,18 +259,40 @@ def _statements(source: str) -> list[tuple[ast.stmt, str]]:
     return pieces
 
 
+def _notebook_imports(path: Path) -> list[str]:
+    """Return the import statements of a notebook's code cells, except the saved module's."""
+    import jupytext
+
+    found = []
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith(("%", "!")):
+            continue
+        try:
+            statements = _statements(cell.source)
+        except SyntaxError:
+            continue
+        for statement, text in statements:
+            if isinstance(statement, ast.Import | ast.ImportFrom) and "mnist_course" not in text:
+                found.append(text.strip())
+    return found
+
+
 def saved_module() -> str:
     """Return the text of SAVED_MODULE as the notebooks' marked cells make it (needs ruff).
 
-    Imports go to the top; every other statement of a marked cell must only define something
-    (a function, a class, a constant), so that importing the module does no work.
+    Imports go to the top: those of the marked cells and of their notebooks (so that a marked
+    cell may use ``time`` or ``helpers`` as its notebook imported them), less what no saved code
+    uses. Every other statement of a marked cell must only define something (a function, a
+    class, a constant), so that importing the module does no work.
     """
     import helpers
 
     imports, sections = ["import numpy as np"], []
     for path in sorted((ROOT / "notebooks").glob("*.md")):
-        body = []
-        for source in saved_cells(path):
+        body, cells = [], saved_cells(path)
+        if cells:  # what the notebook imports, for its saved cells; ruff drops what they don't use
+            imports += _notebook_imports(path)
+        for source in cells:
             for statement, text in _statements(source):
                 if isinstance(statement, (ast.Import, ast.ImportFrom)):
                     imports.append(text)
@@ -284,7 +306,7 @@ def saved_module() -> str:
             sections.append(f"{rule}\n# From notebooks/{path.name}\n{rule}\n" + "\n\n\n".join(body))
     text = SAVED_HEADER + "\n".join(dict.fromkeys(imports)) + "\n\n\n" + "\n\n\n".join(sections)
     ruff, name = str(BIN / "ruff"), str(SAVED_MODULE.relative_to(ROOT))
-    for command in (["check", "--fix", "--select", "I", "--quiet"], ["format"]):
+    for command in (["check", "--fix", "--select", "I,F401", "--quiet"], ["format"]):
         args = [ruff, *command, "--stdin-filename", name, "-"]
         text = subprocess.run(args, cwd=ROOT, input=text, capture_output=True, text=True).stdout
     return text

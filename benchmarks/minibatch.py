@@ -6,18 +6,20 @@ benchmarks/results/minibatch.json.
 
 Models: 784-16-10 and 784-100-10 dense ReLU networks, softmax cross-entropy, Adam (learning rate
 0.001), batches of 128, one epoch over all 60,000 training images in a fresh random order, no
-dropout. Two NumPy versions, both the notebooks' own code (see notebook_code.py):
+dropout. Two NumPy versions, both the notebooks' own code, imported from ``mnist_course`` (the
+cells the notebooks mark ``# @save``):
 
-* **notebook 05**: ``init_network``, ``train_epoch`` and ``Adam`` of
-  notebooks/05-softmax-minibatches-and-adam.md;
-* **notebook 07**: ``fast_train_epoch`` and ``FlatAdam`` of notebooks/07-make-training-fast.md,
-  the same math with every parameter a view of one flat array, Adam in place and the gradients
-  written in place. Before it is timed, it is checked to end an epoch with weights identical to
-  notebook 05's, bit for bit, and the same loss and accuracy.
+* **notebook 05**: ``dense_network``, ``Adam`` and ``train_batches`` of
+  notebooks/05-softmax-minibatches-and-adam.md, on notebook 04's layers;
+* **notebook 07**: ``flatten_parameters``, ``FlatAdam`` and ``fast_train_batches`` of
+  notebooks/07-make-training-fast.md, the same steps with every parameter a view of one flat
+  array, Adam in place and each batch gathered into arrays allocated once. Before it is timed, it
+  is checked to end an epoch with weights identical to notebook 05's, bit for bit, and the same
+  loss.
 
 The PyTorch models are the same layers (``nn.Linear``, ``nn.ReLU``, ``nn.CrossEntropyLoss``,
 ``torch.optim.Adam`` with notebook 05's epsilon), fed from the same float32 array, with the same
-per-batch bookkeeping (loss and correct count). All use every core; PyTorch is skipped with a
+per-batch bookkeeping (the loss). All use every core; PyTorch is skipped with a
 message when it is not installed.
 
 Two yardsticks, both timed in the same run, taking their turns among the epochs:
@@ -42,16 +44,24 @@ from __future__ import annotations
 import sys
 
 import common
-import notebook_code
 import numpy as np
 from flops import dense_step_products, epoch_batches, matmul_contender, mlp_training_flops
+
+from mnist_course import (
+    Adam,
+    FlatAdam,
+    dense_network,
+    fast_train_batches,
+    flatten_parameters,
+    train_batches,
+)
 
 NAME = "minibatch"
 SIZES = {"784-16-10": (784, 16, 10), "784-100-10": (784, 100, 10)}
 MAIN = "784-100-10"
 BATCH = 128
 LEARNING_RATE = 1e-3
-EPS = 1e-7  # notebook 05's Adam epsilon
+EPS = 1e-8  # the Adam epsilon of notebook 05 (and PyTorch's default)
 SEED = 0
 FULL = {"samples": 60_000, "repeats": 9, "matmul_size": 2048}
 QUICK = {"samples": 1_024, "repeats": 1, "matmul_size": 256}
@@ -71,40 +81,48 @@ def products_key(name: str) -> str:
     return f"matrix products of a {name} epoch"
 
 
-def numpy_epoch(nb05, nb07, version: str, sizes, x, y):
+def numpy_epoch(version: str, sizes, x, y):
     """Return a function that trains a fresh network for one epoch with a notebook's code.
 
-    The function returns the epoch's (loss, accuracy) and the trained parameters.
+    The function returns the epoch's mean loss and the trained network.
     """
 
     def run():
         rng = np.random.default_rng(SEED)
-        params = nb05.init_network(list(sizes), rng)
+        network = dense_network(list(sizes), rng)
         if version == "notebook 05":
-            adam = nb05.Adam(params, lr=LEARNING_RATE)
-            return nb05.train_epoch(params, adam, x, y, BATCH, rng), params
-        optimizer = nb07.FlatAdam(params, lr=LEARNING_RATE)
-        return nb07.fast_train_epoch(optimizer, x, y, BATCH, rng), optimizer.params
+            adam = Adam(network.layers, learning_rate=LEARNING_RATE, eps=EPS)
+            return train_batches(network, adam, x, y, BATCH, rng), network
+        optimizer = FlatAdam(*flatten_parameters(network), learning_rate=LEARNING_RATE, eps=EPS)
+        return fast_train_batches(network, optimizer, x, y, BATCH, rng), network
 
     return run
 
 
-def same_epoch(nb05, nb07, sizes, x, y) -> bool:
-    """Whether notebook 07's epoch ends with notebook 05's loss, accuracy and weights, bitwise."""
-    (slow, slow_params), (fast, fast_params) = (
-        numpy_epoch(nb05, nb07, version, sizes, x, y)() for version in VERSIONS
+def weights(network) -> list:
+    """Every parameter array of a network, in order."""
+    return [p for layer in network.layers for p in layer.params.values()]
+
+
+def same_epoch(sizes, x, y) -> bool:
+    """Whether notebook 07's epoch ends with notebook 05's loss and weights, bit for bit."""
+    (slow, slow_net), (fast, fast_net) = (
+        numpy_epoch(version, sizes, x, y)() for version in VERSIONS
     )
     return slow == fast and all(
-        np.array_equal(a, b) for a, b in zip(slow_params, fast_params, strict=True)
+        np.array_equal(a, b) for a, b in zip(weights(slow_net), weights(fast_net), strict=True)
     )
 
 
-def adam_steps(nb05, nb07, sizes, batches: int, repeats: int) -> dict:
+def adam_steps(sizes, batches: int, repeats: int) -> dict:
     """Time each version's Adam step alone, for an epoch's number of batches."""
-    params = nb05.init_network(list(sizes), np.random.default_rng(SEED))
-    adam = nb05.Adam(params, lr=LEARNING_RATE)
-    grads = [np.full_like(p, 1e-3) for p in params]
-    flat_adam = nb07.FlatAdam(params, lr=LEARNING_RATE)
+    network = dense_network(list(sizes), np.random.default_rng(SEED))
+    for layer in network.layers:
+        for grad in layer.grads.values():
+            grad[...] = 1e-3
+    adam = Adam(network.layers, learning_rate=LEARNING_RATE, eps=EPS)
+    flat_network = dense_network(list(sizes), np.random.default_rng(SEED))
+    flat_adam = FlatAdam(*flatten_parameters(flat_network), learning_rate=LEARNING_RATE, eps=EPS)
     flat_adam.grad[:] = 1e-3
 
     def steps(step):
@@ -112,7 +130,7 @@ def adam_steps(nb05, nb07, sizes, batches: int, repeats: int) -> dict:
 
     return common.best_interleaved(
         {
-            "Adam steps only (notebook 05)": steps(lambda: adam.step(params, grads)),
+            "Adam steps only (notebook 05)": steps(adam.step),
             "Adam steps only (notebook 07)": steps(flat_adam.step),
         },
         repeats,
@@ -132,25 +150,21 @@ def torch_epoch(torch, sizes, x, y):
         optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, eps=EPS)
         loss_fn = torch.nn.CrossEntropyLoss()
         order = torch.randperm(len(x_t))
-        total_loss = correct = 0.0
+        total_loss = 0.0
         for start in range(0, len(order), BATCH):
             batch = order[start : start + BATCH]
             xb, yb = x_t[batch], y_t[batch]
             optimizer.zero_grad(set_to_none=True)
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
+            loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
             total_loss += loss.item() * len(batch)
-            correct += (logits.argmax(dim=1) == yb).sum().item()
 
     return run
 
 
 def measure(sizes: dict) -> dict:
     """Check notebook 07's epoch, then time every model, its products and the FLOP bound."""
-    nb05 = notebook_code.load(notebook_code.MINIBATCH)
-    nb07 = notebook_code.load(notebook_code.FAST)
     x_train, y_train, _, _ = common.load_data()
     x = x_train[: sizes["samples"]].astype(np.float32) / np.float32(255)
     y = y_train[: sizes["samples"]].astype(np.intp)
@@ -163,13 +177,13 @@ def measure(sizes: dict) -> dict:
     for name, layers in SIZES.items():
         contenders[products_key(name)] = dense_step_products(layers, batches)
         for version in VERSIONS:
-            contenders[numpy_key(name, version)] = numpy_epoch(nb05, nb07, version, layers, x, y)
+            contenders[numpy_key(name, version)] = numpy_epoch(version, layers, x, y)
         contenders[f"PyTorch {name}"] = torch_epoch(torch, layers, x, y) if torch else None
     with common.blas_threads(common.ALL_CORES):
-        same = same_epoch(nb05, nb07, SIZES[MAIN], x, y)
+        same = same_epoch(SIZES[MAIN], x, y)
         multiply()  # warm-up
         seconds = common.best_interleaved(contenders, sizes["repeats"])
-        adam = adam_steps(nb05, nb07, SIZES[MAIN], len(batches), sizes["repeats"])
+        adam = adam_steps(SIZES[MAIN], len(batches), sizes["repeats"])
     gflops = matmul_flops / seconds.pop(MATMUL) / 1e9
     return {
         "threads": common.ALL_CORES,
@@ -228,8 +242,8 @@ def targets(record: dict) -> list[dict]:
             "notebook 07's epoch ends with notebook 05's weights, bit for bit (1 = yes)",
             float(record["same_as_notebook_05"]),
             1.0,
-            "1 when fast_train_epoch and FlatAdam end an epoch with notebook 05's loss, accuracy "
-            "and weights, bit for bit",
+            "1 when fast_train_batches and FlatAdam end an epoch with notebook 05's loss and "
+            "weights, bit for bit",
             at_least=True,
         ),
         common.target(

@@ -1,15 +1,15 @@
 """Every name the benchmarks take from the notebooks, declared in one place.
 
-The benchmarks time the notebooks' own code: they never copy it. :data:`NEEDS` lists, for each
-notebook, the definitions a benchmark uses; :func:`load` loads a notebook's definitions with
-``helpers.load_notebook`` and returns exactly those names, raising
+The benchmarks time the notebooks' own code: they never copy it. Notebooks 02, 03, 05, 06, 07 and
+08 save theirs (cells marked ``# @save``) in ``mnist_course``, which pure_python.py,
+per_sample.py, minibatch.py and cnn.py import. For a notebook that does not save its code,
+:data:`NEEDS` lists the definitions a benchmark uses (none now); :func:`load` loads a notebook's
+definitions with ``helpers.load_notebook`` and returns exactly those names, raising
 ``helpers.NotebookCodeMissing`` (a benchmark then stops, loudly) when one is missing.
 ``tests/test_notebook_code.py`` checks every name here.
 
-Notebooks 06 and 08 save their code in ``mnist_course`` (cells marked ``# @save``), from which
-``benchmarks/cnn.py`` imports it. A figure a notebook chooses while it runs (notebook 06's learning
-rate) is read from the result the notebook recorded in ``results/``:
-:func:`chosen_cnn_learning_rate`.
+A figure a notebook chooses while it runs (notebook 06's learning rate) is read from the result
+the notebook recorded in ``results/``: :func:`chosen_cnn_learning_rate`.
 """
 
 from __future__ import annotations
@@ -19,29 +19,16 @@ from types import SimpleNamespace
 
 import helpers
 
-PURE_PYTHON = "02-from-pure-python-to-numpy"
 CORE = "03-deep-learning-on-mnist"
 MINIBATCH = "05-softmax-minibatches-and-adam"
 CNN = "06-convolutional-network"
 FAST = "07-make-training-fast"
 
 #: notebook -> the names the benchmarks take from it
-NEEDS: dict[str, tuple[str, ...]] = {
-    PURE_PYTHON: ("train_pure", "train_numpy", "alpha"),
-    CORE: (
-        "train_epoch",
-        "init_params",
-        "train_epoch_per_image",
-        "gradients_source",
-        "SEED",
-        "LEARNING_RATE",
-    ),
-    MINIBATCH: ("init_network", "train_epoch", "Adam"),
-    FAST: ("blank_free", "fast_epoch", "fast_train_epoch", "FlatAdam"),
-}
+NEEDS: dict[str, tuple[str, ...]] = {}  # every benchmark imports from mnist_course now
 
 #: notebook -> the notebook whose definitions it uses without defining them
-GIVEN_BY = {FAST: MINIBATCH}
+GIVEN_BY: dict[str, str] = {}
 
 #: names a notebook's functions read from cells that do work (data), which a benchmark gives
 DATA_NAMES: dict[str, tuple[str, ...]] = {}

@@ -5,7 +5,8 @@ Prints a table of microseconds per training image and writes benchmarks/results/
 
 Three loops train a 784-100-10 ReLU network with dropout, one image at a time, with BLAS limited
 to one thread (a per-sample loop works on vectors far too small to share between cores). All
-three are the notebooks' own code (see notebook_code.py):
+three are the notebooks' own code, imported from ``mnist_course`` (the cells the notebooks mark
+``# @save``):
 
 * **source**: ``train_epoch_per_image`` with ``gradients_source`` of
   notebooks/03-deep-learning-on-mnist.md, the training loop of NumPy's "Deep learning on MNIST"
@@ -33,6 +34,8 @@ import sys
 import common
 import notebook_code
 import numpy as np
+
+import mnist_course
 
 NAME = "per_sample"
 FULL = {"samples": 5_000, "check_samples": 2_000, "repeats": 5}
@@ -80,8 +83,7 @@ def check_same(nb03, nb07, images, labels) -> dict:
 
 def measure(sizes: dict) -> dict:
     """Check notebook 7's loop against notebook 3's, then time the three loops."""
-    nb03 = notebook_code.load(notebook_code.CORE)
-    nb07 = notebook_code.load(notebook_code.FAST)
+    nb03 = nb07 = mnist_course  # notebook 3's and notebook 7's saved code
     samples = sizes["samples"]
     x_train, y_train, _, _ = common.load_data()
     images64 = x_train[:samples] / 255  # as the source prepares them

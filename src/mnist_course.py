@@ -7,19 +7,75 @@ exactly the code its notebook teaches. tests/test_saved.py fails when this file 
 disagree.
 """
 
+# @save
 import copy
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+# @save
 from numpy.lib.stride_tricks import sliding_window_view
 from threadpoolctl import ThreadpoolController
+
+import helpers
 
 
 # ------------------------------------------------------------------------------
 # From notebooks/02-from-pure-python-to-numpy.md
 # ------------------------------------------------------------------------------
+def weighted_sum(a, b):
+    """Return a[0]*b[0] + a[1]*b[1] + ... for two lists of numbers."""
+    total = 0.0
+    for a_i, b_i in zip(a, b, strict=True):
+        total += a_i * b_i
+    return total
+
+
+def vector_matrix_product(x, weights):
+    """Return x @ weights: one weighted sum of x per column of weights, the ten scores."""
+    return [weighted_sum(x, column) for column in zip(*weights, strict=True)]
+
+
+def outer_product(a, b):
+    """Return the matrix of all products a[k] * b[i], as a list of rows."""
+    return [[a_k * b_i for b_i in b] for a_k in a]
+
+
+def train_pure(weights, images, labels, learning_rate, epochs):
+    """Train a list of 784 rows of 10 weights in place, one image at a time."""
+    for epoch in range(epochs):
+        start, loss = time.perf_counter(), 0.0
+        for x, label in zip(images, labels, strict=True):
+            z = vector_matrix_product(x, weights)
+            target = [0] * 10
+            target[label] = 1
+            delta = [z_k - t_k for z_k, t_k in zip(z, target, strict=True)]
+            weight_deltas = outer_product(x, delta)
+            for row, row_deltas in zip(weights, weight_deltas, strict=True):
+                row[:] = [w - learning_rate * d for w, d in zip(row, row_deltas, strict=True)]
+            loss += weighted_sum(delta, delta) / 2
+        helpers.log_epoch(epoch + 1, epochs, time.perf_counter() - start, loss=loss / len(images))
+    return weights
+
+
+def train_numpy(weights, images, labels, learning_rate, epochs):
+    """Train a (784, 10) weight array in place, one image at a time."""
+    for epoch in range(epochs):
+        start, loss = time.perf_counter(), 0.0
+        for x, label in zip(images, labels, strict=True):
+            z = x @ weights
+            target = np.zeros(10)
+            target[label] = 1
+            delta = z - target
+            weight_deltas = np.outer(x, delta)
+            weights -= learning_rate * weight_deltas
+            loss += delta @ delta / 2
+        helpers.log_epoch(epoch + 1, epochs, time.perf_counter() - start, loss=loss / len(images))
+    return weights
+
+
 def numerical_gradient(f, array, entries=None, eps=1e-6):
     """Central differences of the number f() with respect to entries of `array`.
 
@@ -44,6 +100,16 @@ def relative_error(a, b):
     """|a - b| / (|a| + |b|) with Euclidean norms: 0 when a and b agree (and when both are 0)."""
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return np.linalg.norm(a - b) / scale if scale > 0 else 0.0
+
+
+def softmax(z):
+    """Softmax of each row of z (a single row works too): probabilities along the last axis.
+
+    Each row's largest score is subtracted first, which changes nothing in the result and keeps
+    np.exp from overflowing.
+    """
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
 
 
 # ------------------------------------------------------------------------------
@@ -93,12 +159,6 @@ def squared_error_and_accuracy(W1, W2, images, targets):
     scores = relu(images @ W1) @ W2
     loss = 0.5 * np.mean(np.sum((scores - targets) ** 2, axis=1))
     return loss, np.mean(scores.argmax(axis=1) == targets.argmax(axis=1))
-
-
-def softmax(z):
-    """Turn scores into probabilities, row by row (subtracting the max avoids overflow)."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def train_epoch(params, images, labels, order, masks, learning_rate, use_softmax):
@@ -383,54 +443,101 @@ class Dropout(Layer):
 
 
 # ------------------------------------------------------------------------------
-# From notebooks/06-convolutional-network.md
+# From notebooks/05-softmax-minibatches-and-adam.md
 # ------------------------------------------------------------------------------
-# TEMPORARY: notebook 5 will save this (Adam, train_batches, evaluate, as notebook 5 defines them)
-class Adam:
-    """Adam over the layers' parameters, updated in place from their gradients."""
+def dense_network(sizes, rng, keep=None, dtype=np.float32):
+    """Dense layers of the given sizes, ReLU (and dropout with keep probability `keep`) after
+    each hidden one, and softmax cross-entropy on the last one's outputs."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [Dense(n_in, n_out, rng, dtype=dtype), ReLU()]
+        if keep is not None:
+            layers.append(Dropout(keep, rng))
+    hidden = layers[: -2 if keep is not None else -1]  # no ReLU or dropout after the last layer
+    return Network(hidden, SoftmaxCrossEntropy())
 
-    def __init__(self, layers, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+
+class SGD:
+    """Gradient descent on the parameters of `layers`: each step() moves them against their
+    gradients, in place. The other optimisers share this bookkeeping."""
+
+    def __init__(self, layers, learning_rate):
         self.layers, self.learning_rate = layers, learning_rate
-        self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
-        self.m = [{n: np.zeros_like(p) for n, p in layer.params.items()} for layer in layers]
-        self.v = [{n: np.zeros_like(p) for n, p in layer.params.items()} for layer in layers]
+
+    def parameters(self):
+        """Each parameter array with its gradient, looked up afresh at every step."""
+        return [(layer.params[k], layer.grads[k]) for layer in self.layers for k in layer.params]
 
     def step(self):
-        self.t += 1
-        correction = np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        for layer, m, v in zip(self.layers, self.m, self.v, strict=True):
-            for name, param in layer.params.items():
-                grad = layer.grads[name]
-                m[name] += (1 - self.beta1) * (grad - m[name])
-                v[name] += (1 - self.beta2) * (grad * grad - v[name])
-                step = (self.learning_rate * correction) * m[name] / (np.sqrt(v[name]) + self.eps)
-                param -= step.astype(param.dtype, copy=False)
+        for param, grad in self.parameters():
+            param -= self.learning_rate * grad
+
+
+class Momentum(SGD):
+    """SGD along a velocity, the running sum of past gradients decayed by `momentum`."""
+
+    def __init__(self, layers, learning_rate, momentum=0.9):
+        super().__init__(layers, learning_rate)
+        self.momentum = momentum
+        self.velocities = [np.zeros_like(param) for param, _ in self.parameters()]
+
+    def step(self):
+        for (param, grad), velocity in zip(self.parameters(), self.velocities, strict=True):
+            velocity *= self.momentum
+            velocity += grad
+            param -= self.learning_rate * velocity
+
+
+class Adam(SGD):
+    """Adam with bias correction, each parameter stepped by its running mean gradient over the
+    root of its running mean squared gradient."""
+
+    def __init__(self, layers, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(layers, learning_rate)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.means = [np.zeros_like(param) for param, _ in self.parameters()]
+        self.squares = [np.zeros_like(param) for param, _ in self.parameters()]
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        t = self.steps
+        rate = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        for (param, grad), m, v in zip(self.parameters(), self.means, self.squares, strict=True):
+            m += (1 - self.beta1) * (grad - m)  # m = beta1 m + (1 - beta1) g
+            v += (1 - self.beta2) * (grad * grad - v)  # v = beta2 v + (1 - beta2) g²
+            eps = param.dtype.type(self.eps)  # in float32 for a float32 network
+            param -= param.dtype.type(rate) * m / (np.sqrt(v) + eps)
 
 
 def train_batches(network, optimizer, images, labels, batch_size, rng):
-    """One epoch of shuffled mini-batches, one optimizer.step() each; the mean training loss."""
+    """One epoch of shuffled mini-batches, one optimizer step each; return the mean loss."""
     order = rng.permutation(len(images))
-    losses = []
+    total = 0.0
     for start in range(0, len(images), batch_size):
         batch = order[start : start + batch_size]
         targets = one_hot(labels[batch]).astype(images.dtype)
-        losses.append(network.loss.forward(network.forward(images[batch], training=True), targets))
+        loss = network.loss.forward(network.forward(images[batch], training=True), targets)
         network.backward(network.loss.backward())
         optimizer.step()
-    return float(np.mean(losses))
+        total += loss * len(batch)
+    return total / len(images)
 
 
 def evaluate(network, images, labels, batch_size=1000):
-    """Mean loss and accuracy on (images, labels), without dropout, batch_size images at a time."""
-    loss, correct = 0.0, 0
+    """Mean loss and accuracy of the network (no dropout) on images and their labels."""
+    total, correct = 0.0, 0
     for start in range(0, len(images), batch_size):
-        x, y = images[start : start + batch_size], labels[start : start + batch_size]
-        logits = network.forward(x)
-        loss += network.loss.forward(logits, one_hot(y).astype(x.dtype)) * len(x)
-        correct += int(np.sum(logits.argmax(axis=1) == y))
-    return loss / len(images), correct / len(images)
+        logits = network.forward(images[start : start + batch_size])
+        batch_labels = labels[start : start + batch_size]
+        total += network.loss.forward(logits, one_hot(batch_labels)) * len(logits)
+        correct += np.count_nonzero(logits.argmax(axis=1) == batch_labels)
+    return total / len(images), correct / len(images)
 
 
+# ------------------------------------------------------------------------------
+# From notebooks/06-convolutional-network.md
+# ------------------------------------------------------------------------------
 def im2col(x, size, stride=1):
     """The size x size windows of an (n, height, width, channels) batch, one row per output
     position, each ordered (kernel row, kernel column, channel); and the output's (n, h, w)."""
@@ -580,6 +687,117 @@ def lenet(rng, dtype=np.float32):
         ],
         SoftmaxCrossEntropy(),
     )
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/07-make-training-fast.md
+# ------------------------------------------------------------------------------
+def blank_free(images):
+    """For each image: the indices of its non-blank pixels and their values. Done once per
+    data set."""
+    image_of, pixel = np.nonzero(images)
+    ends = np.cumsum(np.bincount(image_of, minlength=len(images))).tolist()
+    value = images[image_of, pixel]
+    spans = list(zip([0] + ends[:-1], ends, strict=True))
+    return [pixel[a:b] for a, b in spans], [value[a:b] for a, b in spans]
+
+
+def fast_epoch(params, prepared, labels, order, masks, learning_rate):
+    """rows_epoch with both rank-1 updates done in place by BLAS (C-ordered W1 and W2)."""
+    from scipy.linalg.blas import get_blas_funcs  # here, so that importing the module is quick
+
+    W1, b1, W2, b2 = params
+    pixels, values = prepared
+    ger = get_blas_funcs("ger", dtype=W1.dtype)
+    z1, h, delta1 = (np.empty(W1.shape[1], W1.dtype) for _ in range(3))
+    z2, delta2 = np.empty(10, W1.dtype), np.empty(10, W1.dtype)
+    for i, m in zip(order, masks, strict=True):
+        nz, x = pixels[i], values[i]
+        rows = W1.take(nz, axis=0)
+        np.matmul(x, rows, out=z1)
+        z1 += b1
+        np.maximum(z1, 0, out=h)
+        h *= m
+        np.matmul(h, W2, out=z2)
+        z2 += b2
+        np.subtract(z2, z2.max(), out=delta2)
+        np.exp(delta2, out=delta2)
+        delta2 /= delta2.sum()
+        delta2[labels[i]] -= 1
+        np.matmul(delta2, W2.T, out=delta1)
+        delta1 *= m
+        delta1 *= z1 > 0
+        delta2 *= learning_rate
+        delta1 *= learning_rate
+        ger(-1.0, delta2, h, a=W2.T, overwrite_a=True)  # W2 -= np.outer(h, delta2)
+        b2 -= delta2
+        ger(-1.0, delta1, x, a=rows.T, overwrite_a=True)  # rows -= np.outer(x, delta1)
+        W1[nz] = rows
+        b1 -= delta1
+
+
+def flatten_parameters(network):
+    """Make each parameter and gradient of the network a view of one of two flat arrays, which
+    are returned: (parameters, gradients)."""
+    named = [(layer, name) for layer in network.layers for name in layer.params]
+    flat = np.concatenate([layer.params[name].ravel() for layer, name in named])
+    flat_grad = np.zeros_like(flat)
+    start = 0
+    for layer, name in named:
+        shape, end = layer.params[name].shape, start + layer.params[name].size
+        layer.params[name] = flat[start:end].reshape(shape)
+        layer.grads[name] = flat_grad[start:end].reshape(shape)
+        start = end
+    return flat, flat_grad
+
+
+class FlatAdam:
+    """Notebook 5's Adam on one flat array of parameters and one of gradients, in place: the
+    same operations in the same order, so the same numbers."""
+
+    def __init__(self, flat, flat_grad, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.flat, self.grad, self.learning_rate = flat, flat_grad, learning_rate
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.m, self.v = np.zeros_like(flat), np.zeros_like(flat)
+        self.scratch = np.empty_like(flat), np.empty_like(flat)
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        t = self.steps
+        rate = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        p, g, m, v, (s, u) = self.flat, self.grad, self.m, self.v, self.scratch
+        np.subtract(g, m, out=s)  # m += (1 - beta1) * (g - m)
+        s *= 1 - self.beta1
+        m += s
+        np.multiply(g, g, out=s)  # v += (1 - beta2) * (g * g - v)
+        s -= v
+        s *= 1 - self.beta2
+        v += s
+        np.sqrt(v, out=s)  # p -= rate * m / (sqrt(v) + eps)
+        s += p.dtype.type(self.eps)
+        np.multiply(m, p.dtype.type(rate), out=u)
+        u /= s
+        p -= u
+
+
+def fast_train_batches(network, optimizer, images, labels, batch_size, rng):
+    """train_batches for a network with flattened parameters and a FlatAdam: the same steps,
+    each batch and its one-hot targets gathered into arrays allocated once."""
+    order = rng.permutation(len(images))
+    x = np.empty((batch_size, *images.shape[1:]), images.dtype)
+    targets, eye = np.empty((batch_size, 10), images.dtype), np.eye(10, dtype=images.dtype)
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        batch = order[start : start + batch_size]
+        n = len(batch)
+        np.take(images, batch, axis=0, out=x[:n])
+        np.take(eye, labels[batch], axis=0, out=targets[:n])
+        loss = network.loss.forward(network.forward(x[:n], training=True), targets[:n])
+        network.backward(network.loss.backward())
+        optimizer.step()
+        total += loss * n
+    return total / len(images)
 
 
 # ------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Fixtures for the unit tests: the real MNIST files and a loopback mirror with bad routes."""
 
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from loopback import serve
 
 import helpers
 
@@ -52,23 +52,12 @@ class MirrorHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # clients that time out or hang up early are part of the tests
-
-
 @pytest.fixture(scope="session")
 def mirror(real_files):
     """Base URL of a loopback HTTP server; append MODE + '/' to get a mirror."""
     MirrorHandler.files = real_files
-    server = QuietServer(("127.0.0.1", 0), MirrorHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(MirrorHandler) as url:
+        yield url
 
 
 @pytest.fixture

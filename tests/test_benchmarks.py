@@ -94,10 +94,18 @@ def test_without_pytorch_its_rows_are_skipped_with_a_message(quick_run, monkeypa
 
 
 def test_a_missing_notebook_name_fails_loudly(monkeypatch):
-    needs = {**notebook_code.NEEDS, notebook_code.CORE: ("fit", "no_such_function")}
+    needs = {**notebook_code.NEEDS, notebook_code.CNN: ("lenet", "no_such_function")}
     monkeypatch.setattr(notebook_code, "NEEDS", needs)
     with pytest.raises(helpers.NotebookCodeMissing, match="defines no no_such_function"):
-        notebook_code.load(notebook_code.CORE)
+        notebook_code.load(notebook_code.CNN)
+
+
+def test_the_benchmarks_import_the_notebooks_saved_code():
+    # Their code comes from mnist_course (cells marked '# @save'), not from load_notebook.
+    for script in ("pure_python", "per_sample", "minibatch", "cnn"):
+        text = (BENCHMARKS / f"{script}.py").read_text()
+        assert "mnist_course" in text and "notebook_code.load(" not in text, script
+    assert not notebook_code.NEEDS
 
 
 def test_the_cnn_learning_rate_is_the_one_notebook_06_recorded():

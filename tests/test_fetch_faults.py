@@ -9,12 +9,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from loopback import serve
 
 import helpers
 
@@ -93,23 +93,12 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.send_body(body, len(body))
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # clients that hang up early are part of the tests
-
-
 @pytest.fixture(scope="module")
 def faulty(real_files):
     """Base URL of a loopback server of misbehaving mirrors; append MODE + '/'."""
     FaultHandler.files = real_files
-    server = QuietServer(("127.0.0.1", 0), FaultHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(FaultHandler) as url:
+        yield url
 
 
 @pytest.fixture

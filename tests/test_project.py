@@ -116,9 +116,11 @@ def test_tasks_names_an_unknown_command_and_exits_2(project_root):
 NOTEBOOKS_WITH_EXERCISES = (
     "01-load-and-explore-mnist",
     "02-from-pure-python-to-numpy",
+    "03-deep-learning-on-mnist",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
     "06-convolutional-network",
+    "07-make-training-fast",
     "08-train-a-cnn-on-every-core",
 )
 

@@ -16,9 +16,8 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +25,7 @@ import jupytext
 import nbformat
 import pytest
 from browser_support import ROOT, notebook_paths, require_modules, slug
+from loopback import serve
 
 import tasks
 
@@ -137,17 +137,8 @@ def site(artifacts) -> Path:
 @pytest.fixture(scope="session")
 def site_url(site) -> str:
     """The built site, served over HTTP on a loopback port for the session."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(functools.partial(QuietHandler, directory=str(site))) as url:
+        yield url
 
 
 def visit(new_page, site_url: str, path: str):
