@@ -7,15 +7,12 @@ exactly the code its notebook teaches. tests/test_saved.py fails when this file 
 disagree.
 """
 
-# @save
 import copy
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-
-# @save
 from numpy.lib.stride_tricks import sliding_window_view
 from threadpoolctl import ThreadpoolController
 
@@ -557,9 +554,8 @@ def col2im(grad_windows, shape, stride=1):
     grad_x = np.zeros(shape, dtype=grad_windows.dtype)
     for i in range(size):
         for j in range(size):
-            grad_x[:, i : i + stride * h : stride, j : j + stride * w : stride] += grad_windows[
-                i, j
-            ]
+            rows, columns = slice(i, i + stride * h, stride), slice(j, j + stride * w, stride)
+            grad_x[:, rows, columns] += grad_windows[i, j]
     return grad_x
 
 
