@@ -5,16 +5,16 @@ Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the rat
 the FLOP bound, and writes benchmarks/results/cnn.json.
 
 Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the course's CNN),
-built by notebooks/06-convolutional-network.md's own layers (im2col convolution, max pooling,
-dropout, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Dropout``,
-``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by
-notebooks/08-train-a-cnn-on-every-core.md's ``seconds_per_epoch``: it trains a fresh network on
-``batches`` mini-batches of 128 images after one warm-up batch, with 08's ``parallel_train_step``
-(each batch split into micro-batches of 32 run at once in one thread per core, on copies of the
-layers that share the weights), or, in the rows marked "micro-batches in turn", with 08's
-``micro_batch_step`` (the same micro-batches one after the other, every core for each matrix
-product), or, in the rows marked "plain step", with notebook 06's ``train_step`` (the whole batch
-at once, the step notebook 06 trains with). PyTorch takes each
+taken from ``mnist_course`` (the code notebooks 04-06 save: im2col convolution, max pooling,
+dropout, dense layers, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``,
+``nn.Dropout``, ``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by
+``seconds_per_step``, which notebooks/08-train-a-cnn-on-every-core.md saves: it trains a fresh
+network on ``batches`` mini-batches of 128 images after one warm-up batch, with 08's
+``parallel_train_step`` (each batch split into micro-batches of 32 run at once in one thread per
+core, on copies of the layers that share the weights), or, in the rows marked "micro-batches in
+turn", with 08's ``micro_batch_step`` (the same micro-batches one after the other, every core for
+each matrix product), or, in the rows marked "plain step", with the whole batch at once (the step
+of notebook 05's ``train_batches``, which notebook 06 trains with). PyTorch takes each
 batch of 128 at once, at the peak learning rate notebook 06 chose on validation (read from its
 recorded result; the rate does not change the work of a step), and spreads every operation over
 the cores itself. Times are scaled to an epoch of 60,000 images. PyTorch is skipped with a
@@ -36,6 +36,8 @@ import notebook_code
 import numpy as np
 from flops import matmul_contender
 
+from mnist_course import Conv2D, Dense, course_network, lenet, seconds_per_step
+
 NAME = "cnn"
 BATCH = 128
 EPOCH = 60_000
@@ -46,7 +48,7 @@ TARGET = 1.5  # NumPy's time over PyTorch's, for lenet
 IN_TURN = ", micro-batches in turn"  # the rows of 08's micro_batch_step, without threads
 PLAIN = ", plain step"  # the rows of notebook 06's train_step, the whole batch at once
 WAYS = {"": "parallel", IN_TURN: "micro-batches", PLAIN: "plain"}  # row suffix -> 08's way
-NETWORKS = {"lenet": "lenet", "course CNN": "course_network"}
+NETWORKS = {"lenet": lenet, "course CNN": course_network}
 
 
 def training_flops(network, images) -> int:
@@ -54,22 +56,22 @@ def training_flops(network, images) -> int:
     network.forward(images, training=True)
     total = 0
     for layer in network.layers:
-        if hasattr(layer, "cols"):  # Conv2D: (positions, k*k*C) @ (k*k*C, filters)
+        if isinstance(layer, Conv2D):  # (positions, k*k*C) @ (k*k*C, filters)
             rows, inner = layer.cols.shape
             products = 3 if layer.input_gradient else 2
-            total += products * 2 * rows * inner * layer.W.shape[-1]
-        elif hasattr(layer, "W"):  # Dense: always passes a gradient back
-            total += 3 * 2 * len(images) * layer.W.size
+            total += products * 2 * rows * inner * layer.params["weights"].shape[-1]
+        elif isinstance(layer, Dense):  # always passes a gradient back
+            total += 3 * 2 * len(images) * layer.params["weights"].size
     return total
 
 
-def numpy_run(nb08, build, batches: int, way: str):
-    """Return a contender: notebook 08's seconds_per_epoch of a fresh network, on its images."""
+def numpy_run(build, images, labels, batches: int, way: str):
+    """Return a contender timing ``batches`` steps of a fresh network with 08's seconds_per_step."""
 
     @common.own_time
     def run():
         network = build(np.random.default_rng(SEED))
-        return nb08.seconds_per_epoch(network, batches=batches, way=way)
+        return seconds_per_step(network, images, labels, way, batches=batches) * batches
 
     return run
 
@@ -109,7 +111,7 @@ def torch_run(torch, name, images, labels, batches: int, learning_rate: float):
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
         loss_fn = torch.nn.CrossEntropyLoss()
-        step(model, optimizer, loss_fn, slice(0, BATCH))  # warm-up, as seconds_per_epoch's
+        step(model, optimizer, loss_fn, slice(0, BATCH))  # warm-up, as seconds_per_step's
         start = time.perf_counter()
         for i in range(batches):
             step(model, optimizer, loss_fn, slice(i * BATCH, (i + 1) * BATCH))
@@ -124,20 +126,19 @@ def measure(sizes: dict) -> dict:
     x_train, y_train, _, _ = common.load_data()
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
-    nb06 = notebook_code.load(notebook_code.CNN)
-    nb08 = notebook_code.load(notebook_code.CNN_CORES, train_images=images, train_labels=labels)
     learning_rate = notebook_code.chosen_cnn_learning_rate()
     torch, why_torch = common.torch_or_reason()
     if torch is not None:
         torch.set_num_threads(common.ALL_CORES)
     multiply, matmul_flops = matmul_contender(sizes["matmul_size"])
     contenders = {"matmul": multiply}
-    for name, builder in NETWORKS.items():
-        build = getattr(nb06, builder)
+    for name, build in NETWORKS.items():
         for suffix, way in WAYS.items():
-            contenders[f"NumPy {name}{suffix}"] = numpy_run(nb08, build, sizes["batches"], way)
+            contenders[f"NumPy {name}{suffix}"] = numpy_run(
+                build, images, labels, sizes["batches"], way
+            )
         contenders[f"PyTorch {name}"] = (
-            torch_run(torch, builder.split("_")[0], images, labels, sizes["batches"], learning_rate)
+            torch_run(torch, name, images, labels, sizes["batches"], learning_rate)
             if torch
             else None
         )
@@ -145,10 +146,8 @@ def measure(sizes: dict) -> dict:
         multiply()  # warm-up
         best = common.best_interleaved(contenders, sizes["repeats"])
         flops = {
-            name: training_flops(getattr(nb06, b)(np.random.default_rng(SEED)), images[:BATCH])
-            * EPOCH
-            / BATCH
-            for name, b in NETWORKS.items()
+            name: training_flops(build(np.random.default_rng(SEED)), images[:BATCH]) * EPOCH / BATCH
+            for name, build in NETWORKS.items()
         }
     gflops = matmul_flops / best.pop("matmul") / 1e9
     seconds = {name: value / count * EPOCH for name, value in best.items()}
@@ -201,8 +200,8 @@ def targets(record: dict) -> list[dict]:
             "NumPy CNN epoch (notebook 06's lenet) takes <= 1.5x PyTorch's time",
             seconds["NumPy lenet"] / seconds["PyTorch lenet"],
             TARGET,
-            "time of notebook 08's parallel_train_step epoch / time of the same network's epoch "
-            "in PyTorch on the CPU, every core, same run",
+            "time of an epoch of notebook 08's parallel_train_step / time of the same network's "
+            "epoch in PyTorch on the CPU, every core, same run",
         )
     ]
 

@@ -1,10 +1,10 @@
 """Every name the benchmarks take from the notebooks, declared in one place.
 
-The benchmarks time the notebooks' own code: they never copy it. Notebooks 03, 05 and 07 save
-theirs (cells marked ``# @save``) in ``mnist_course``, which per_sample.py and minibatch.py import.
-For the notebooks that do not save theirs yet, :data:`NEEDS` lists the definitions a benchmark
-uses; :func:`load` loads a notebook's definitions with
-``helpers.load_notebook`` and returns exactly those names, raising
+The benchmarks time the notebooks' own code: they never copy it. Notebooks 02, 03, 05, 06, 07 and
+08 save theirs (cells marked ``# @save``) in ``mnist_course``, which pure_python.py,
+per_sample.py, minibatch.py and cnn.py import. For a notebook that does not save its code,
+:data:`NEEDS` lists the definitions a benchmark uses (none now); :func:`load` loads a notebook's
+definitions with ``helpers.load_notebook`` and returns exactly those names, raising
 ``helpers.NotebookCodeMissing`` (a benchmark then stops, loudly) when one is missing.
 ``tests/test_notebook_code.py`` checks every name here.
 
@@ -23,19 +23,15 @@ CORE = "03-deep-learning-on-mnist"
 MINIBATCH = "05-softmax-minibatches-and-adam"
 CNN = "06-convolutional-network"
 FAST = "07-make-training-fast"
-CNN_CORES = "08-train-a-cnn-on-every-core"
 
 #: notebook -> the names the benchmarks take from it
-NEEDS: dict[str, tuple[str, ...]] = {
-    CNN: ("lenet", "course_network", "train_step"),
-    CNN_CORES: ("seconds_per_epoch", "MICRO_BATCH"),
-}
+NEEDS: dict[str, tuple[str, ...]] = {}  # every benchmark imports from mnist_course now
 
 #: notebook -> the notebook whose definitions it uses without defining them
-GIVEN_BY = {CNN_CORES: CNN}
+GIVEN_BY: dict[str, str] = {}
 
 #: names a notebook's functions read from cells that do work (data), which a benchmark gives
-DATA_NAMES = {CNN_CORES: ("train_images", "train_labels")}  # seconds_per_epoch times on these
+DATA_NAMES: dict[str, tuple[str, ...]] = {}
 
 #: the key of notebook 06's result that holds the peak learning rate it chose
 CNN_RATE_KEY = "peak_learning_rate"
@@ -44,8 +40,8 @@ CNN_RATE_KEY = "peak_learning_rate"
 def load(notebook: str, **data: object) -> SimpleNamespace:
     """Return the names :data:`NEEDS` lists for ``notebook``, from its own definitions.
 
-    ``data`` gives the names of :data:`DATA_NAMES` (e.g. the images ``seconds_per_epoch`` times
-    on). Raises ``helpers.NotebookCodeMissing`` when a name is missing.
+    ``data`` gives the names of :data:`DATA_NAMES` (data a notebook's functions read; none now).
+    Raises ``helpers.NotebookCodeMissing`` when a name is missing.
     """
     unknown = set(data) - set(DATA_NAMES.get(notebook, ()))
     if unknown:

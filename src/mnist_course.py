@@ -7,9 +7,14 @@ exactly the code its notebook teaches. tests/test_saved.py fails when this file 
 disagree.
 """
 
+import copy
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import ThreadpoolController
 
 import helpers
 
@@ -529,6 +534,159 @@ def evaluate(network, images, labels, batch_size=1000):
 
 
 # ------------------------------------------------------------------------------
+# From notebooks/06-convolutional-network.md
+# ------------------------------------------------------------------------------
+def im2col(x, size, stride=1):
+    """The size x size windows of an (n, height, width, channels) batch, one row per output
+    position, each ordered (kernel row, kernel column, channel); and the output's (n, h, w)."""
+    windows = sliding_window_view(x, (size, size), axis=(1, 2))[:, ::stride, ::stride]
+    n, h, w = windows.shape[:3]  # windows: (n, h, w, channels, size, size)
+    if x.shape[-1] == 1:  # one channel: one row per kernel offset copies whole image rows
+        cols = windows.transpose(4, 5, 3, 0, 1, 2).reshape(size * size, n * h * w).T
+    else:
+        cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, -1)
+    return cols, (n, h, w)
+
+
+def col2im(grad_windows, shape, stride=1):
+    """The gradient of a batch of `shape` from its windows' gradients, of shape
+    (size, size, n, h, w, channels): each window's gradient added back where the window was."""
+    size, _, n, h, w, _ = grad_windows.shape
+    grad_x = np.zeros(shape, dtype=grad_windows.dtype)
+    for i in range(size):
+        for j in range(size):
+            rows, columns = slice(i, i + stride * h, stride), slice(j, j + stride * w, stride)
+            grad_x[:, rows, columns] += grad_windows[i, j]
+    return grad_x
+
+
+class Conv2D(Layer):
+    """2-D convolution of (n, height, width, channels) batches, computed with im2col. Weights
+    (size, size, channels_in, filters) drawn the He way, and one bias per filter."""
+
+    def __init__(
+        self,
+        channels_in,
+        filters,
+        size,
+        rng,
+        padding=0,
+        stride=1,
+        input_gradient=True,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        std = np.sqrt(2 / (size * size * channels_in))
+        weights = rng.normal(0.0, std, size=(size, size, channels_in, filters))
+        self.params["weights"] = weights.astype(dtype)
+        self.params["biases"] = np.zeros(filters, dtype=dtype)
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self.size, self.padding, self.stride = size, padding, stride
+        self.input_gradient = input_gradient
+
+    def forward(self, x, training=False):
+        p = self.padding
+        x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))) if p else x
+        self.padded_shape = x.shape
+        self.cols, (n, h, w) = im2col(x, self.size, self.stride)
+        weights = self.params["weights"]
+        out = self.cols @ weights.reshape(-1, weights.shape[-1])
+        out += self.params["biases"]  # in place: no second array of the output's size
+        return out.reshape(n, h, w, -1)
+
+    def backward(self, grad):
+        n, h, w, filters = grad.shape
+        k, p, weights = self.size, self.padding, self.params["weights"]
+        grad_rows = grad.reshape(-1, filters)
+        self.grads["weights"] = (self.cols.T @ grad_rows).reshape(weights.shape)
+        self.grads["biases"] = np.einsum("rf->f", grad_rows)  # the column sums
+        if not self.input_gradient:
+            return None
+        by_offset = weights.reshape(k * k, -1, filters).transpose(0, 2, 1)  # (k*k, F, C)
+        grad_windows = (grad_rows @ by_offset).reshape(k, k, n, h, w, -1)
+        grad_x = col2im(grad_windows, self.padded_shape, self.stride)
+        height, width = self.padded_shape[1:3]
+        return grad_x[:, p : height - p, p : width - p]
+
+
+class MaxPool2D(Layer):
+    """2x2 max pooling with stride 2 (an odd last row or column is dropped); each window's
+    gradient goes to one maximum, the first corner that holds it."""
+
+    corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+    def forward(self, x, training=False):
+        self.input_shape = x.shape
+        h, w = x.shape[1] // 2, x.shape[2] // 2
+        self.slices = [x[:, i : 2 * h : 2, j : 2 * w : 2] for i, j in self.corners]
+        top, bottom = np.maximum(*self.slices[:2]), np.maximum(*self.slices[2:])
+        self.out = np.maximum(top, bottom)
+        return self.out
+
+    def backward(self, grad):
+        h, w = grad.shape[1:3]
+        grad_x = np.zeros(self.input_shape, dtype=grad.dtype)
+        unclaimed = np.ones(grad.shape, dtype=bool)  # windows whose maximum is still free
+        for (i, j), corner in zip(self.corners, self.slices, strict=True):
+            winner = corner == self.out
+            winner &= unclaimed
+            np.multiply(grad, winner, out=grad_x[:, i : 2 * h : 2, j : 2 * w : 2])
+            unclaimed ^= winner  # every winner was unclaimed: this claims it
+        return grad_x
+
+
+class Flatten(Layer):
+    """Each image's maps as one row, in (rows, columns, channels) order."""
+
+    def forward(self, x, training=False):
+        self.input_shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape)
+
+
+def course_network(rng, dtype=np.float32):
+    """The Keras course's convolutional network, pooling before ReLU."""
+    return Network(
+        [
+            Conv2D(1, 32, 3, rng, input_gradient=False, dtype=dtype),
+            MaxPool2D(),
+            ReLU(),
+            Dropout(0.9, rng),  # 28 -> 26 -> 13
+            Conv2D(32, 64, 3, rng, dtype=dtype),
+            MaxPool2D(),
+            ReLU(),
+            Dropout(0.9, rng),  # 13 -> 11 -> 5
+            Flatten(),
+            Dense(5 * 5 * 64, 10, rng, dtype=dtype),
+        ],
+        SoftmaxCrossEntropy(),
+    )
+
+
+def lenet(rng, dtype=np.float32):
+    """Notebook 6's LeNet-like network: two 5x5 convolutions, 16 and 32 filters, each followed
+    by max pooling and ReLU, then dropout (keep 0.75) and dense layers of 128 and 10 units."""
+    return Network(
+        [
+            Conv2D(1, 16, 5, rng, input_gradient=False, dtype=dtype),
+            MaxPool2D(),
+            ReLU(),  # 28 -> 24 -> 12
+            Conv2D(16, 32, 5, rng, dtype=dtype),
+            MaxPool2D(),
+            ReLU(),  # 12 -> 8 -> 4
+            Flatten(),
+            Dropout(0.75, rng),
+            Dense(4 * 4 * 32, 128, rng, dtype=dtype),
+            ReLU(),
+            Dense(128, 10, rng, dtype=dtype),
+        ],
+        SoftmaxCrossEntropy(),
+    )
+
+
+# ------------------------------------------------------------------------------
 # From notebooks/07-make-training-fast.md
 # ------------------------------------------------------------------------------
 def blank_free(images):
@@ -637,3 +795,122 @@ def fast_train_batches(network, optimizer, images, labels, batch_size, rng):
         optimizer.step()
         total += loss * n
     return total / len(images)
+
+
+# ------------------------------------------------------------------------------
+# From notebooks/08-train-a-cnn-on-every-core.md
+# ------------------------------------------------------------------------------
+MICRO_BATCH = 32  # images per micro-batch: a batch of 128 is four
+
+
+def gradients(network):
+    """Every parameter's gradient array of a network, in the order of its layers."""
+    return [layer.grads[name] for layer in network.layers for name in layer.params]
+
+
+def micro_batch_step(network, optimizer, images, labels, micro_batch=MICRO_BATCH):
+    """One optimizer.step() on a batch sent through the network `micro_batch` images at a time,
+    their gradients added up; returns the batch's mean loss."""
+    loss, total = 0.0, None
+    for start in range(0, len(images), micro_batch):
+        x, y = images[start : start + micro_batch], labels[start : start + micro_batch]
+        share = len(x) / len(images)  # of the batch's mean loss
+        logits = network.forward(x, training=True)
+        loss += share * network.loss.forward(logits, one_hot(y).astype(x.dtype))
+        network.backward(network.loss.backward() * x.dtype.type(share))
+        if total is None:
+            total = [
+                {name: g.copy() for name, g in layer.grads.items()} for layer in network.layers
+            ]
+        else:
+            for sums, layer in zip(total, network.layers, strict=True):
+                for name, g in layer.grads.items():
+                    sums[name] += g
+    for sums, layer in zip(total, network.layers, strict=True):
+        layer.grads.update(sums)
+    optimizer.step()
+    return loss
+
+
+def usable_cores():
+    """The cores this process may use (in a container or a JupyterHub, fewer than the machine's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class Replicas:
+    """`count` copies of a network that share its weights, each with its own gradients, working
+    arrays and dropout generator, and the threads that run them. Use it in a `with` block: its
+    end shuts the threads down."""
+
+    def __init__(self, network, count=4, threads=None, seed=0):
+        self.network, self.copies = network, []
+        for rng in np.random.default_rng(seed).spawn(count):
+            layers = [copy.copy(layer) for layer in network.layers]  # the same params dicts
+            for layer in layers:
+                layer.grads = {name: np.zeros_like(p) for name, p in layer.params.items()}
+                if isinstance(layer, Dropout):
+                    layer.rng = rng
+            self.copies.append(Network(layers, copy.copy(network.loss)))
+        self.threads = threads or min(count, usable_cores())
+        self.pool = ThreadPoolExecutor(self.threads)
+        self.blas = ThreadpoolController()  # sets the BLAS library's number of threads
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        self.pool.shutdown()
+
+
+def parallel_train_step(replicas, optimizer, images, labels):
+    """micro_batch_step with micro-batch k of the batch on copy k of the network, the copies run
+    at once by the replicas' threads; returns the batch's mean loss."""
+    size = -(-len(images) // len(replicas.copies))  # images per micro-batch, rounded up
+    parts = range(-(-len(images) // size))
+
+    def forward_backward(k):
+        network, x, y = (
+            replicas.copies[k],
+            images[k * size : (k + 1) * size],
+            labels[k * size : (k + 1) * size],
+        )
+        share = len(x) / len(images)
+        loss = network.loss.forward(network.forward(x, training=True), one_hot(y).astype(x.dtype))
+        network.backward(network.loss.backward() * x.dtype.type(share))
+        return share * loss
+
+    with replicas.blas.limit(limits=1):  # one BLAS thread per product while the threads run
+        losses = list(replicas.pool.map(forward_backward, parts))
+    for index, layer in enumerate(replicas.network.layers):
+        for name in layer.params:  # added in the order of k, as micro_batch_step adds them
+            layer.grads[name] = sum(replicas.copies[k].layers[index].grads[name] for k in parts)
+    optimizer.step()
+    return sum(losses)
+
+
+def seconds_per_step(
+    network, images, labels, way="parallel", batches=30, batch_size=128, threads=None
+):
+    """Mean seconds of a training step with Adam, on `batches` batches of (images, labels) after
+    one warm-up step, taken one way: "plain" (the whole batch at once), "micro-batches" (in turn)
+    or "parallel" (the micro-batches in `threads` threads)."""
+    optimizer = Adam(network.layers)
+    with Replicas(network, threads=threads) as replicas:
+
+        def step(i):
+            x, y = (
+                images[i * batch_size : (i + 1) * batch_size],
+                labels[i * batch_size : (i + 1) * batch_size],
+            )
+            if way == "parallel":
+                return parallel_train_step(replicas, optimizer, x, y)
+            size = batch_size if way == "plain" else MICRO_BATCH
+            return micro_batch_step(network, optimizer, x, y, size)
+
+        step(0)  # warm-up
+        start = time.perf_counter()
+        for i in range(batches):
+            step(i)
+        return (time.perf_counter() - start) / batches

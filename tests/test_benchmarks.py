@@ -100,14 +100,12 @@ def test_a_missing_notebook_name_fails_loudly(monkeypatch):
         notebook_code.load(notebook_code.CNN)
 
 
-def test_the_benchmarks_of_notebooks_2_3_5_and_7_import_their_saved_code():
+def test_the_benchmarks_import_the_notebooks_saved_code():
     # Their code comes from mnist_course (cells marked '# @save'), not from load_notebook.
-    for script in ("pure_python", "per_sample", "minibatch"):
+    for script in ("pure_python", "per_sample", "minibatch", "cnn"):
         text = (BENCHMARKS / f"{script}.py").read_text()
         assert "mnist_course" in text and "notebook_code.load(" not in text, script
-    assert not {notebook_code.CORE, notebook_code.MINIBATCH, notebook_code.FAST} & set(
-        notebook_code.NEEDS
-    )
+    assert not notebook_code.NEEDS
 
 
 def test_the_cnn_learning_rate_is_the_one_notebook_06_recorded():

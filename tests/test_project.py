@@ -119,7 +119,9 @@ NOTEBOOKS_WITH_EXERCISES = (
     "03-deep-learning-on-mnist",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
+    "06-convolutional-network",
     "07-make-training-fast",
+    "08-train-a-cnn-on-every-core",
 )
 
 
