@@ -171,7 +171,7 @@ def bench(*args: str) -> None:
     setup()
     names = [a for a in args if not a.startswith("-")]
     options = [a for a in args if a.startswith("-")]
-    helpers_only = ("common", "report", "notebook_code")
+    helpers_only = ("common", "report", "notebook_results")
     known = sorted(p.stem for p in BENCHMARKS.glob("*.py") if p.stem not in helpers_only)
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -248,6 +248,54 @@ def saved_cells(path: Path) -> list[str]:
     ]
 
 
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS_AND_CLASSES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _is_constant_expression(node: ast.expr) -> bool:
+    """Whether an expression only combines literals, names and attributes (no calls)."""
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _is_constant_expression(node.value)
+    if isinstance(node, ast.UnaryOp):
+        return _is_constant_expression(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_constant_expression(node.left) and _is_constant_expression(node.right)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_is_constant_expression(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(
+            k is not None and _is_constant_expression(k) and _is_constant_expression(v)
+            for k, v in zip(node.keys, node.values, strict=True)
+        )
+    return False
+
+
+def _is_definition(statement: ast.stmt) -> bool:
+    """Whether a top-level statement only defines something (and does no work)."""
+    if isinstance(statement, _DEFINITIONS):
+        return True
+    if isinstance(statement, ast.Expr):  # a bare string: a docstring or a comment block
+        return isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+    if isinstance(statement, ast.Assign):
+        targets_ok = all(
+            isinstance(t, ast.Name)
+            or (isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts))
+            # attaching a function to a class after it: ``Conv2D.backward = conv2d_backward``
+            or (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name))
+            for t in statement.targets
+        )
+        return targets_ok and _is_constant_expression(statement.value)
+    if isinstance(statement, ast.AnnAssign):
+        return (
+            isinstance(statement.target, ast.Name)
+            and statement.value is not None
+            and _is_constant_expression(statement.value)
+        )
+    return False
+
+
 def _statements(source: str) -> list[tuple[ast.stmt, str]]:
     """Split a cell into its top-level statements, each with the comments just above it."""
     lines = source.splitlines()
@@ -285,8 +333,6 @@ def saved_module() -> str:
     uses. Every other statement of a marked cell must only define something (a function, a
     class, a constant), so that importing the module does no work.
     """
-    import helpers
-
     imports, sections = ["import numpy as np"], []
     for path in sorted((ROOT / "notebooks").glob("*.md")):
         body, cells = [], saved_cells(path)
@@ -296,7 +342,7 @@ def saved_module() -> str:
             for statement, text in _statements(source):
                 if isinstance(statement, (ast.Import, ast.ImportFrom)):
                     imports.append(text)
-                elif helpers._is_definition(statement):
+                elif _is_definition(statement):
                     body.append(text)
                 else:
                     line = path.name, statement.lineno

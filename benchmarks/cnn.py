@@ -32,7 +32,7 @@ import sys
 import time
 
 import common
-import notebook_code
+import notebook_results
 import numpy as np
 from flops import matmul_contender
 
@@ -126,7 +126,7 @@ def measure(sizes: dict) -> dict:
     x_train, y_train, _, _ = common.load_data()
     images = (x_train[:count] / np.float32(255)).reshape(-1, 28, 28, 1)
     labels = y_train[:count].astype(np.intp)
-    learning_rate = notebook_code.chosen_cnn_learning_rate()
+    learning_rate = notebook_results.chosen_cnn_learning_rate()
     torch, why_torch = common.torch_or_reason()
     if torch is not None:
         torch.set_num_threads(common.ALL_CORES)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import sys
 
 import common
-import notebook_code
+import notebook_results
 import numpy as np
 
 import mnist_course
@@ -132,7 +132,7 @@ def measure(sizes: dict) -> dict:
         "learning_rate": nb03.LEARNING_RATE,
         "network": "784-100-10 ReLU, dropout: the source's (no biases, squared error, its bugs, "
         f"seed {SOURCE_SEED}) and notebook 3's (biases, softmax + cross-entropy, keep {KEEP})",
-        "core_notebook": f"{notebook_code.CORE}.md train_epoch, the first epoch of fit",
+        "core_notebook": f"{notebook_results.CORE}.md train_epoch, the first epoch of fit",
         "seconds": seconds,
         "rows": rows,
         "equality_check": same,

@@ -30,10 +30,6 @@ Results and the machine
     :func:`record_result` saves a notebook's headline figures (:data:`REQUIRED_METRICS`) into
     :func:`results_dir`; :func:`load_results` reads them back and :func:`results_table` formats
     them; :func:`machine` describes this machine in one line.
-Notebook code
-    :func:`load_notebook` runs only the definitions of another notebook in :data:`NOTEBOOKS`
-    (:func:`definition_cells` lists them) and :func:`require` takes names from it, raising
-    :class:`NotebookCodeMissing`; so a notebook or a benchmark uses that code without a copy.
 Progress, plots and evaluation
     :func:`log_epoch` prints one line per epoch; :func:`plot_digits`, :func:`plot_weights`,
     :func:`plot_history` and :func:`plot_confusion_matrix` draw; :func:`confusion_matrix` and
@@ -68,7 +64,6 @@ MNIST_STRICT_CHECKS
 
 from __future__ import annotations
 
-import ast
 import errno
 import gzip
 import hashlib
@@ -137,11 +132,6 @@ __all__ = [
     "record_result",
     "load_results",
     "results_table",
-    "NOTEBOOKS",
-    "NotebookCodeMissing",
-    "definition_cells",
-    "load_notebook",
-    "require",
     "log_epoch",
     "plot_digits",
     "plot_weights",
@@ -1242,187 +1232,6 @@ def results_table(results: Iterable[Mapping]) -> str:
     lines.append("")
     lines.append("Measured on: " + "; ".join(machines) + "." if machines else "No results yet.")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------
-# Notebook code
-# --------------------------------------------------------------------------
-# The teaching code lives in the notebooks, not in a module. A notebook or a benchmark that
-# needs another notebook's functions loads them with :func:`load_notebook` instead of re-typing
-# them: a copy would drift away from what readers run. Only *definitions* run: cells whose
-# top-level statements are imports, function or class definitions, docstrings or simple constants
-# (``SEED = 0``, ``SIZES = (784, 100, 10)``); from other cells (loading data, training, plots,
-# asserts) only such statements are kept, so loading a notebook takes a fraction of a second.
-
-
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-
-_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_FUNCTIONS_AND_CLASSES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-class NotebookCodeMissing(LookupError):  # noqa: N818 (a name that reads as what happened)
-    """Raised when a notebook, or a definition asked for from it, does not exist."""
-
-
-def _notebook_path(name: str | Path) -> Path:
-    """Return the path of a notebook given as a path, a file name or a stem like ``"03-..."``."""
-    path = Path(name)
-    if path.suffix != ".md":
-        path = path.with_name(path.name + ".md")
-    if not path.is_absolute() and not path.exists():
-        path = NOTEBOOKS / path.name
-    return path
-
-
-def _is_constant_expression(node: ast.expr) -> bool:
-    """Whether an expression only combines literals, names and attributes (no calls)."""
-    if isinstance(node, (ast.Constant, ast.Name)):
-        return True
-    if isinstance(node, ast.Attribute):
-        return _is_constant_expression(node.value)
-    if isinstance(node, ast.UnaryOp):
-        return _is_constant_expression(node.operand)
-    if isinstance(node, ast.BinOp):
-        return _is_constant_expression(node.left) and _is_constant_expression(node.right)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        return all(_is_constant_expression(e) for e in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(
-            k is not None and _is_constant_expression(k) and _is_constant_expression(v)
-            for k, v in zip(node.keys, node.values, strict=True)
-        )
-    return False
-
-
-def _is_definition(statement: ast.stmt) -> bool:
-    """Whether a top-level statement only defines something (and does no work)."""
-    if isinstance(statement, _DEFINITIONS):
-        return True
-    if isinstance(statement, ast.Expr):  # a bare string: a docstring or a comment block
-        return isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
-    if isinstance(statement, ast.Assign):
-        targets_ok = all(
-            isinstance(t, ast.Name)
-            or (isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts))
-            # attaching a function to a class after it: ``Conv2D.backward = conv2d_backward``
-            or (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name))
-            for t in statement.targets
-        )
-        return targets_ok and _is_constant_expression(statement.value)
-    if isinstance(statement, ast.AnnAssign):
-        return (
-            isinstance(statement.target, ast.Name)
-            and statement.value is not None
-            and _is_constant_expression(statement.value)
-        )
-    return False
-
-
-def _statement_source(source: str, statement: ast.stmt) -> str:
-    """Return the source of one top-level statement, with its decorators if it has any."""
-    decorators = getattr(statement, "decorator_list", [])
-    first = min([statement.lineno] + [d.lineno for d in decorators])
-    return "\n".join(source.splitlines()[first - 1 : statement.end_lineno])
-
-
-def definition_cells(name: str | Path) -> list[tuple[str, bool]]:
-    """Return the definitions of a notebook's code cells, one top-level statement each, in order.
-
-    Each item is ``(source, is_function_or_class)``. Kept: imports, function and class
-    definitions, docstrings and assignments of simple constants; cells with IPython magics or
-    shell commands are left out whole.
-    """
-    path = _notebook_path(name)
-    if not path.is_file():
-        raise NotebookCodeMissing(f"notebook {path.name} does not exist (yet)")
-    import jupytext  # here, so that importing helpers stays fast
-
-    pieces = []
-    for cell in jupytext.read(path).cells:
-        if cell.cell_type != "code":
-            continue
-        source = cell.source
-        if any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()):
-            continue  # IPython magics or shell commands: never definitions
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for statement in tree.body:
-            if _is_definition(statement):
-                is_function_or_class = isinstance(statement, _FUNCTIONS_AND_CLASSES)
-                pieces.append((_statement_source(source, statement), is_function_or_class))
-    return pieces
-
-
-def load_notebook(name: str | Path, given: Mapping | None = None) -> dict:
-    """Execute a notebook's definitions in a fresh namespace and return it.
-
-    Parameters
-    ----------
-    name
-        A notebook's stem (``"03-deep-learning-on-mnist"``), file name or path.
-    given
-        Names the notebook gets by running code, which :func:`load_notebook` does not run: for
-        a notebook that takes functions from another one, that notebook's namespace. The
-        namespace starts as a copy of it.
-
-    Returns
-    -------
-    dict
-        The namespace: every function, class, import and constant the notebook defines.
-        ``namespace["__notebook__"]`` is the notebook's file name and
-        ``namespace["__skipped__"]`` lists the functions and classes that could not be defined
-        (a decorator or a default value uses a name that only work makes). An assignment that
-        uses such a name (``steps = {"plain": plain_seconds}``) is work, and is left out.
-
-    Examples
-    --------
-    >>> nb05 = load_notebook("05-softmax-minibatches-and-adam")
-    >>> train_epoch, Adam = require(nb05, "train_epoch", "Adam")
-    >>> nb07 = load_notebook("07-make-training-fast", given=nb05)  # it uses nb05's forward
-    """
-    path = _notebook_path(name)
-    namespace = dict(given or {}, __name__=f"notebook_{path.stem.replace('-', '_')}")
-    skipped = []
-    for source, is_function_or_class in definition_cells(path):
-        try:
-            exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
-        except NameError as error:  # uses a name made by a cell that does work
-            if is_function_or_class:
-                skipped.append(f"{source.splitlines()[0][:60]!r}: {error}")
-    namespace["__notebook__"] = path.name
-    namespace["__skipped__"] = skipped
-    return namespace
-
-
-def require(namespace: dict, *names: str) -> object:
-    """Return the named definitions of a loaded notebook; raise a clear error if one is missing.
-
-    Parameters
-    ----------
-    namespace
-        A notebook's definitions, from :func:`load_notebook`.
-    *names
-        The names needed.
-
-    Returns
-    -------
-    object or tuple
-        The definition for one name, else a tuple of them in the order asked.
-
-    Raises
-    ------
-    NotebookCodeMissing
-        When the notebook defines none of some name.
-    """
-    missing = [n for n in names if n not in namespace]
-    if missing:
-        notebook = namespace.get("__notebook__", "the notebook")
-        raise NotebookCodeMissing(f"{notebook} defines no {', '.join(missing)}")
-    found = tuple(namespace[n] for n in names)
-    return found[0] if len(found) == 1 else found
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ BENCHMARKS = helpers.PROJECT_ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import common  # noqa: E402 (from benchmarks/)
-import notebook_code  # noqa: E402
+import notebook_results  # noqa: E402
 import report  # noqa: E402
 
 SCRIPTS = ("load_data", "flops", "per_sample", "pure_python", "minibatch", "cnn")
@@ -93,27 +93,21 @@ def test_without_pytorch_its_rows_are_skipped_with_a_message(quick_run, monkeypa
             assert not any(r["run"].startswith("PyTorch") for r in record["rows"])
 
 
-def test_a_missing_notebook_name_fails_loudly(monkeypatch):
-    needs = {**notebook_code.NEEDS, notebook_code.CNN: ("lenet", "no_such_function")}
-    monkeypatch.setattr(notebook_code, "NEEDS", needs)
-    with pytest.raises(helpers.NotebookCodeMissing, match="defines no no_such_function"):
-        notebook_code.load(notebook_code.CNN)
-
-
 def test_the_benchmarks_import_the_notebooks_saved_code():
     # Their code comes from mnist_course (cells marked '# @save'), not from load_notebook.
     for script in ("pure_python", "per_sample", "minibatch", "cnn"):
         text = (BENCHMARKS / f"{script}.py").read_text()
-        assert "mnist_course" in text and "notebook_code.load(" not in text, script
-    assert not notebook_code.NEEDS
+        assert "mnist_course" in text and "load_notebook" not in text, script
 
 
 def test_the_cnn_learning_rate_is_the_one_notebook_06_recorded():
-    cnn = {"notebook": notebook_code.CNN}
-    rate = notebook_code.chosen_cnn_learning_rate
+    cnn = {"notebook": notebook_results.CNN}
+    rate = notebook_results.chosen_cnn_learning_rate
     assert rate([{**cnn, "peak_learning_rate": 0.002}]) == 0.002
     assert rate([{**cnn, "optimizer": "Adam, peak learning rate 0.004 (of ...)"}]) == 0.004
-    with pytest.raises(notebook_code.NotebookResultMissing, match="peak_learning_rate=best_rate"):
+    with pytest.raises(
+        notebook_results.NotebookResultMissing, match="peak_learning_rate=best_rate"
+    ):
         rate([{**cnn, "optimizer": "Adam"}])
     assert rate() > 0  # the committed results/ hold it
 
