@@ -55,9 +55,15 @@ extensions = [
     "mnist_site",
 ]
 
-# Pages: the landing page, the benchmarks and drawing pages and every notebook, nothing else.
+# Pages: the landing page, the notation, benchmarks and drawing pages and every notebook.
 root_doc = "docs/index"
-include_patterns = ["docs/index.md", "docs/benchmarks.md", "docs/draw.md", "notebooks/*.md"]
+include_patterns = [
+    "docs/index.md",
+    "docs/notation.md",
+    "docs/benchmarks.md",
+    "docs/draw.md",
+    "notebooks/*.md",
+]
 # Paired .ipynb files are generated copies: each page is built from its .md source.
 exclude_patterns = [
     "notebooks/*.ipynb",

@@ -42,6 +42,7 @@ BRANCH = re.search(r'^BRANCH = "(.+)"', CONF, re.M).group(1)
 NOTEBOOKS = [path.stem for path in notebook_paths()]
 PAGES = [
     "docs/index",
+    "docs/notation",
     "docs/benchmarks",
     *(f"notebooks/{stem}" for stem in NOTEBOOKS),
     "genindex",
