@@ -1,4 +1,4 @@
-"""Convolutional network epochs in NumPy (notebooks 06 and 08) against the same networks in PyTorch.
+"""Convolutional network epochs in NumPy (notebooks 06 and 10) against the same networks in PyTorch.
 
 Run: .venv/bin/python benchmarks/cnn.py [--quick]
 Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the ratio to PyTorch and
@@ -8,11 +8,11 @@ Networks: ``lenet`` (the network notebook 06 trains) and ``course_network`` (the
 taken from ``mnist_course`` (the code notebooks 04-06 save: im2col convolution, max pooling,
 dropout, dense layers, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``,
 ``nn.Dropout``, ``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by
-``seconds_per_step``, which notebooks/08-train-a-cnn-on-every-core.md saves: it trains a fresh
-network on ``batches`` mini-batches of 128 images after one warm-up batch, with 08's
+``seconds_per_step``, which notebooks/10-train-a-cnn-on-every-core.md saves: it trains a fresh
+network on ``batches`` mini-batches of 128 images after one warm-up batch, with 10's
 ``parallel_train_step`` (each batch split into micro-batches of 32 run at once in one thread per
 core, on copies of the layers that share the weights), or, in the rows marked "micro-batches in
-turn", with 08's ``micro_batch_step`` (the same micro-batches one after the other, every core for
+turn", with 10's ``micro_batch_step`` (the same micro-batches one after the other, every core for
 each matrix product), or, in the rows marked "plain step", with the whole batch at once (the step
 of notebook 05's ``train_batches``, which notebook 06 trains with). PyTorch takes each
 batch of 128 at once, at the peak learning rate notebook 06 chose on validation (read from its
@@ -45,9 +45,9 @@ SEED = 0
 FULL = {"batches": 30, "repeats": 9, "matmul_size": 2048}
 QUICK = {"batches": 1, "repeats": 1, "matmul_size": 256}
 TARGET = 1.5  # NumPy's time over PyTorch's, for lenet
-IN_TURN = ", micro-batches in turn"  # the rows of 08's micro_batch_step, without threads
+IN_TURN = ", micro-batches in turn"  # the rows of 10's micro_batch_step, without threads
 PLAIN = ", plain step"  # the rows of notebook 06's train_step, the whole batch at once
-WAYS = {"": "parallel", IN_TURN: "micro-batches", PLAIN: "plain"}  # row suffix -> 08's way
+WAYS = {"": "parallel", IN_TURN: "micro-batches", PLAIN: "plain"}  # row suffix -> 10's way
 NETWORKS = {"lenet": lenet, "course CNN": course_network}
 
 
@@ -66,7 +66,7 @@ def training_flops(network, images) -> int:
 
 
 def numpy_run(build, images, labels, batches: int, way: str):
-    """Return a contender timing ``batches`` steps of a fresh network with 08's seconds_per_step."""
+    """Return a contender timing ``batches`` steps of a fresh network with 10's seconds_per_step."""
 
     @common.own_time
     def run():
@@ -200,7 +200,7 @@ def targets(record: dict) -> list[dict]:
             "NumPy CNN epoch (notebook 06's lenet) takes <= 1.5x PyTorch's time",
             seconds["NumPy lenet"] / seconds["PyTorch lenet"],
             TARGET,
-            "time of an epoch of notebook 08's parallel_train_step / time of the same network's "
+            "time of an epoch of notebook 10's parallel_train_step / time of the same network's "
             "epoch in PyTorch on the CPU, every core, same run",
         )
     ]

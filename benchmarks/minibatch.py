@@ -1,4 +1,4 @@
-"""Mini-batch training epochs in NumPy (notebooks 05 and 07) against the same models in PyTorch.
+"""Mini-batch training epochs in NumPy (notebooks 05 and 09) against the same models in PyTorch.
 
 Run: .venv/bin/python benchmarks/minibatch.py [--quick]
 Prints seconds per epoch, ratios, the FLOP bound and the epoch's own matrix products, and writes
@@ -11,8 +11,8 @@ cells the notebooks mark ``# @save``):
 
 * **notebook 05**: ``dense_network``, ``Adam`` and ``train_batches`` of
   notebooks/05-softmax-minibatches-and-adam.md, on notebook 04's layers;
-* **notebook 07**: ``flatten_parameters``, ``FlatAdam`` and ``fast_train_batches`` of
-  notebooks/07-make-training-fast.md, the same steps with every parameter a view of one flat
+* **notebook 09**: ``flatten_parameters``, ``FlatAdam`` and ``fast_train_batches`` of
+  notebooks/09-make-training-fast.md, the same steps with every parameter a view of one flat
   array, Adam in place and each batch gathered into arrays allocated once. Before it is timed, it
   is checked to end an epoch with weights identical to notebook 05's, bit for bit, and the same
   loss.
@@ -32,7 +32,7 @@ Two yardsticks, both timed in the same run, taking their turns among the epochs:
   their shapes (``flops.dense_step_products``), done alone. "x products" is the epoch's time over
   theirs: what the rest of the step (element-wise work, Adam, Python) costs on top.
 
-Targets, for the faster NumPy version (notebook 07's): the 784-100-10 epoch takes at most half of
+Targets, for the faster NumPy version (notebook 09's): the 784-100-10 epoch takes at most half of
 PyTorch's time, and at most 2.5x the time of its own matrix products.
 
 To show where the 784-100-10 epoch's time goes, each version's Adam step on the model's 79,510
@@ -67,7 +67,7 @@ FULL = {"samples": 60_000, "repeats": 9, "matmul_size": 2048}
 QUICK = {"samples": 1_024, "repeats": 1, "matmul_size": 256}
 TARGET_VS_TORCH = 0.5  # NumPy's time over PyTorch's
 TARGET_VS_PRODUCTS = 2.5  # the epoch's time over its own matrix products'
-VERSIONS = ("notebook 05", "notebook 07")
+VERSIONS = ("notebook 05", "notebook 09")
 MATMUL = "matrix multiply for the FLOP bound"
 
 
@@ -105,7 +105,7 @@ def weights(network) -> list:
 
 
 def same_epoch(sizes, x, y) -> bool:
-    """Whether notebook 07's epoch ends with notebook 05's loss and weights, bit for bit."""
+    """Whether notebook 09's epoch ends with notebook 05's loss and weights, bit for bit."""
     (slow, slow_net), (fast, fast_net) = (
         numpy_epoch(version, sizes, x, y)() for version in VERSIONS
     )
@@ -131,7 +131,7 @@ def adam_steps(sizes, batches: int, repeats: int) -> dict:
     return common.best_interleaved(
         {
             "Adam steps only (notebook 05)": steps(adam.step),
-            "Adam steps only (notebook 07)": steps(flat_adam.step),
+            "Adam steps only (notebook 09)": steps(flat_adam.step),
         },
         repeats,
     )
@@ -164,7 +164,7 @@ def torch_epoch(torch, sizes, x, y):
 
 
 def measure(sizes: dict) -> dict:
-    """Check notebook 07's epoch, then time every model, its products and the FLOP bound."""
+    """Check notebook 09's epoch, then time every model, its products and the FLOP bound."""
     x_train, y_train, _, _ = common.load_data()
     x = x_train[: sizes["samples"]].astype(np.float32) / np.float32(255)
     y = y_train[: sizes["samples"]].astype(np.intp)
@@ -234,12 +234,12 @@ def rows(seconds: dict, gflops: float, samples: int) -> list[dict]:
 
 
 def targets(record: dict) -> list[dict]:
-    """Return notebook 07's targets: notebook 05's weights, against PyTorch and its products."""
+    """Return notebook 09's targets: notebook 05's weights, against PyTorch and its products."""
     seconds = record["seconds"]
-    fast = seconds[numpy_key(MAIN, "notebook 07")]
+    fast = seconds[numpy_key(MAIN, "notebook 09")]
     found = [
         common.target(
-            "notebook 07's epoch ends with notebook 05's weights, bit for bit (1 = yes)",
+            "notebook 09's epoch ends with notebook 05's weights, bit for bit (1 = yes)",
             float(record["same_as_notebook_05"]),
             1.0,
             "1 when fast_train_batches and FlatAdam end an epoch with notebook 05's loss and "
@@ -247,10 +247,10 @@ def targets(record: dict) -> list[dict]:
             at_least=True,
         ),
         common.target(
-            f"NumPy {MAIN} epoch (notebook 07) takes <= 2.5x its own matrix products' time",
+            f"NumPy {MAIN} epoch (notebook 09) takes <= 2.5x its own matrix products' time",
             fast / seconds[products_key(MAIN)],
             TARGET_VS_PRODUCTS,
-            "time of notebook 07's epoch / time of the same epoch's matrix products alone, at "
+            "time of notebook 09's epoch / time of the same epoch's matrix products alone, at "
             "their shapes (batches of 128), same run: what the element-wise work, Adam and "
             "Python add to the products; it measures the code, not the processor",
         ),
@@ -259,10 +259,10 @@ def targets(record: dict) -> list[dict]:
         found.insert(
             1,
             common.target(
-                f"NumPy {MAIN} epoch (notebook 07) takes <= 0.5x PyTorch's time",
+                f"NumPy {MAIN} epoch (notebook 09) takes <= 0.5x PyTorch's time",
                 fast / seconds[f"PyTorch {MAIN}"],
                 TARGET_VS_TORCH,
-                "time of notebook 07's epoch / time of the same model's epoch in PyTorch on the "
+                "time of notebook 09's epoch / time of the same model's epoch in PyTorch on the "
                 "CPU, same threads, same run: at most 0.5 means at least 2x faster",
             ),
         )

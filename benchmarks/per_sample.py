@@ -1,4 +1,4 @@
-"""Per-sample training loops: the source tutorial's, notebook 3's readable one, notebook 7's.
+"""Per-sample training loops: the source tutorial's, notebook 3's readable one, notebook 9's.
 
 Run: .venv/bin/python benchmarks/per_sample.py [--quick]
 Prints a table of microseconds per training image and writes benchmarks/results/per_sample.json.
@@ -17,13 +17,13 @@ three are the notebooks' own code, imported from ``mnist_course`` (the cells the
 * **notebook 3**: ``train_epoch`` of notebook 3, the course's readable loop, one NumPy line per
   formula: float32, biases, softmax and cross-entropy, dropout keeping each hidden unit with
   probability 0.8, from ``init_params`` and the order and masks of the first epoch of its ``fit``.
-* **notebook 7**: ``fast_epoch`` of notebooks/07-make-training-fast.md, the same math as notebook
+* **notebook 9**: ``fast_epoch`` of notebooks/09-make-training-fast.md, the same math as notebook
   3's loop written for speed: buffers allocated once and filled in place, the first layer's rows
   gathered only for the pixels that are not blank (``blank_free``, once per data set, not timed),
   and both rank-1 updates done in place by BLAS's ``ger``. Before it is timed, it is checked to end
   with notebook 3's parameters after the same steps, to float32 rounding.
 
-Target: notebook 7's fast loop takes at most half the time of notebook 3's readable loop, both
+Target: notebook 9's fast loop takes at most half the time of notebook 3's readable loop, both
 timed in the same run.
 """
 
@@ -40,8 +40,8 @@ import mnist_course
 NAME = "per_sample"
 FULL = {"samples": 5_000, "check_samples": 2_000, "repeats": 5}
 QUICK = {"samples": 200, "check_samples": 100, "repeats": 1}
-TARGET_TIME = 1 / 2  # notebook 7's time over notebook 3's
-SOURCE, CORE, FAST = "source", "notebook 3", "notebook 7"
+TARGET_TIME = 1 / 2  # notebook 9's time over notebook 3's
+SOURCE, CORE, FAST = "source", "notebook 3", "notebook 9"
 SOURCE_SEED, SOURCE_RATE = 884736743, 0.005  # the NumPy tutorial's, as in train_like_source
 KEEP, HIDDEN = 0.8, 100  # notebook 3's fit defaults
 TOLERANCE = 1e-5  # largest parameter difference, relative to the largest parameter
@@ -64,13 +64,13 @@ def core_start(nb03, samples: int) -> tuple:
     return params, order, masks
 
 
-def check_same(nb03, nb07, images, labels) -> dict:
-    """Train notebook 3's loop and notebook 7's from one start; return how far apart they end."""
+def check_same(nb03, nb09, images, labels) -> dict:
+    """Train notebook 3's loop and notebook 9's from one start; return how far apart they end."""
     rate = np.float32(nb03.LEARNING_RATE)
     params, order, masks = core_start(nb03, len(images))
     nb03.train_epoch(params, images, labels, order, masks, rate, True)
     fast, order, masks = core_start(nb03, len(images))
-    nb07.fast_epoch(fast, nb07.blank_free(images), labels, order, masks, rate)
+    nb09.fast_epoch(fast, nb09.blank_free(images), labels, order, masks, rate)
     difference = max(float(np.abs(p - q).max()) for p, q in zip(params, fast, strict=True))
     largest = max(float(np.abs(p).max()) for p in params)
     return {
@@ -82,8 +82,8 @@ def check_same(nb03, nb07, images, labels) -> dict:
 
 
 def measure(sizes: dict) -> dict:
-    """Check notebook 7's loop against notebook 3's, then time the three loops."""
-    nb03 = nb07 = mnist_course  # notebook 3's and notebook 7's saved code
+    """Check notebook 9's loop against notebook 3's, then time the three loops."""
+    nb03 = nb09 = mnist_course  # notebook 3's and notebook 9's saved code
     samples = sizes["samples"]
     x_train, y_train, _, _ = common.load_data()
     images64 = x_train[:samples] / 255  # as the source prepares them
@@ -94,8 +94,8 @@ def measure(sizes: dict) -> dict:
     rate = np.float32(nb03.LEARNING_RATE)
 
     with common.blas_threads(1):
-        same = check_same(nb03, nb07, images32[:check], labels[:check])
-        prepared = nb07.blank_free(images32)  # once per data set, like the scaling to [0, 1]
+        same = check_same(nb03, nb09, images32[:check], labels[:check])
+        prepared = nb09.blank_free(images32)  # once per data set, like the scaling to [0, 1]
 
         def run_source():
             w1, w2, rng = source_start()
@@ -109,7 +109,7 @@ def measure(sizes: dict) -> dict:
 
         def run_fast():
             params, order, masks = core_start(nb03, samples)
-            nb07.fast_epoch(params, prepared, labels, order, masks, rate)
+            nb09.fast_epoch(params, prepared, labels, order, masks, rate)
 
         contenders = {SOURCE: run_source, CORE: run_core, FAST: run_fast}
         seconds = common.best_interleaved(contenders, sizes["repeats"])
@@ -144,15 +144,15 @@ def targets(record: dict) -> list[dict]:
     seconds = record["seconds"]
     return [
         common.target(
-            "notebook 7's fast per-sample loop takes <= 1/2 of notebook 3's readable loop's time",
+            "notebook 9's fast per-sample loop takes <= 1/2 of notebook 3's readable loop's time",
             seconds[FAST] / seconds[CORE],
             TARGET_TIME,
-            "time of notebook 07's fast_epoch / time of notebook 03's train_epoch, the same math "
+            "time of notebook 09's fast_epoch / time of notebook 03's train_epoch, the same math "
             "on the same images from the same start, one BLAS thread, measured in the same run: "
             "at most 1/2 means at least 2x faster",
         ),
         common.target(
-            "notebook 7's fast loop computes notebook 3's parameters (1 = yes)",
+            "notebook 9's fast loop computes notebook 3's parameters (1 = yes)",
             float(record["equality_check"]["same"]),
             1.0,
             "1 when fast_epoch ends with train_epoch's parameters after the same steps, to float32 "
@@ -178,7 +178,7 @@ def report(record: dict) -> None:
     )
     same = record["equality_check"]
     print(
-        f"  notebook 7 = notebook 3 after {same['samples']:,} steps: {same['same']} "
+        f"  notebook 9 = notebook 3 after {same['samples']:,} steps: {same['same']} "
         f"(largest parameter difference {same['max_parameter_difference']:.1e}, "
         f"largest parameter {same['max_parameter']:.2f})"
     )

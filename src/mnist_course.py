@@ -687,7 +687,7 @@ def lenet(rng, dtype=np.float32):
 
 
 # ------------------------------------------------------------------------------
-# From notebooks/07-make-training-fast.md
+# From notebooks/09-make-training-fast.md
 # ------------------------------------------------------------------------------
 def blank_free(images):
     """For each image: the indices of its non-blank pixels and their values. Done once per
@@ -798,7 +798,7 @@ def fast_train_batches(network, optimizer, images, labels, batch_size, rng):
 
 
 # ------------------------------------------------------------------------------
-# From notebooks/08-train-a-cnn-on-every-core.md
+# From notebooks/10-train-a-cnn-on-every-core.md
 # ------------------------------------------------------------------------------
 MICRO_BATCH = 32  # images per micro-batch: a batch of 128 is four
 

@@ -120,8 +120,8 @@ NOTEBOOKS_WITH_EXERCISES = (
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
     "06-convolutional-network",
-    "07-make-training-fast",
-    "08-train-a-cnn-on-every-core",
+    "09-make-training-fast",
+    "10-train-a-cnn-on-every-core",
 )
 
 

@@ -60,7 +60,7 @@ WIDE_LINES: dict[str, dict[str, str]] = {
         r".+\(lr [\d.e-]+\) +first check .+": "the optimiser race: one summary line each",
         r"(\d\.\d{3} +)+\d\.\d{3}": "the confidences of the 20 most confident mistakes",
     },
-    "07-make-training-fast": {
+    "09-make-training-fast": {
         r" +\d+( +[\d.]+){4} .+": "cProfile's table names each function by its file's path",
     },
 }
