@@ -119,7 +119,9 @@ NOTEBOOKS_WITH_EXERCISES = (
     "03-deep-learning-on-mnist",
     "04-build-a-tiny-framework",
     "05-softmax-minibatches-and-adam",
-    "06-convolutional-network",
+    "06-take-the-97-percent-challenge",
+    "07-build-convolution-and-pooling-layers",
+    "08-train-a-convolutional-network",
     "09-make-training-fast",
     "10-train-a-cnn-on-every-core",
 )
