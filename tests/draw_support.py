@@ -3,7 +3,7 @@
 ``mnist_style`` (and ``area_weights``) are the notebook's own: the code cell of notebook 3 that
 defines them.
 The networks are small and trained here, seeded, in a few seconds: a network of notebook 3's
-architecture (784-100-10, ReLU, softmax) and one of notebook 6's (two 5x5 convolutions), each
+architecture (784-100-10, ReLU, softmax) and one of notebook 8's (two 5x5 convolutions), each
 exported with ``helpers.export_network`` into a temporary folder.
 """
 
@@ -91,7 +91,7 @@ def train_mlp(seed: int = 0, epochs: int = 1) -> dict:
 
 
 def random_cnn(seed: int = 0) -> dict:
-    """Notebook 6's architecture with He-scaled random weights and biases: ``{name: (W, b)}``."""
+    """Notebook 8's architecture with He-scaled random weights and biases: ``{name: (W, b)}``."""
     rng = np.random.default_rng(seed)
     shapes = {
         "conv1": (5, 5, 1, 16),

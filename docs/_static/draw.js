@@ -302,7 +302,7 @@
       select.disabled = true;
       status.textContent = "No trained network was found with this site (" + error.message
         + "): the site build copies the networks that the notebooks export into _build/networks/; "
-        + "build the site again after running notebooks 3 and 6.";
+        + "build the site again after running notebooks 3 and 8.";
     });
     update();
   }

@@ -2,7 +2,7 @@
 
 The page is the built site's (``docs/draw.md``, ``_static/draw.js``). Its networks, in most tests,
 are exported here by ``helpers.export_network`` (a network of notebook 3's architecture trained for
-one epoch, seeded, and one of notebook 6's with random weights) and served in place of the site's
+one epoch, seeded, and one of notebook 8's with random weights) and served in place of the site's
 ``networks/`` folder, so that the tests do not depend on how well the notebooks trained theirs.
 One test checks the networks the site build copied from the notebooks' run, when it has them.
 (The name differs from tests/test_draw.py: pytest imports test files by their base name.)
