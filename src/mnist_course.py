@@ -205,6 +205,9 @@ def loss_and_accuracy(params, images, labels, use_softmax):
 SEED, EPOCHS, LEARNING_RATE = 2024, 6, 0.01  # the core run's settings, chosen on validation
 
 
+MNIST_CENTRE = 14.0  # where MNIST's digits have their centre of mass, in pixels (measured above)
+
+
 def area_weights(n, m):
     """(m, n) matrix that resizes n pixels to m, each new pixel averaging what it covers."""
     edges = np.arange(m + 1) * n / m
@@ -214,7 +217,7 @@ def area_weights(n, m):
 
 
 def mnist_style(drawing):
-    """A drawing made like MNIST's digits: fit into 20x20, centre of mass at the centre of 28x28."""
+    """A drawing made like MNIST's digits: fit into 20x20, centre of mass where MNIST's is."""
     image = np.zeros((28, 28))
     rows = np.flatnonzero(drawing.max(axis=1) > 0)
     columns = np.flatnonzero(drawing.max(axis=0) > 0)
@@ -226,8 +229,8 @@ def mnist_style(drawing):
     small = area_weights(box.shape[0], h) @ box @ area_weights(box.shape[1], w).T
     centre_row = np.arange(h) @ small.sum(axis=1) / small.sum()
     centre_column = np.arange(w) @ small.sum(axis=0) / small.sum()
-    top = int(np.clip(np.floor(13.5 - centre_row + 0.5), 0, 28 - h))
-    left = int(np.clip(np.floor(13.5 - centre_column + 0.5), 0, 28 - w))
+    top = int(np.clip(np.floor(MNIST_CENTRE - centre_row + 0.5), 0, 28 - h))
+    left = int(np.clip(np.floor(MNIST_CENTRE - centre_column + 0.5), 0, 28 - w))
     image[top : top + h, left : left + w] = small
     return image
 

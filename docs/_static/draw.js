@@ -26,8 +26,11 @@
     return weights;
   }
 
+  // Where MNIST's digits have their centre of mass, on average (notebook 3's MNIST_CENTRE).
+  const MNIST_CENTRE = 14.0;
+
   // The drawing as MNIST's digits were made: cropped to its ink, scaled so that the longer side
-  // is 20 pixels, placed in 28x28 with its centre of mass at the centre (notebook 3's mnist_style).
+  // is 20 pixels, placed in 28x28 with its centre of mass at MNIST_CENTRE (notebook 3's mnist_style).
   function mnistStyle(drawing, size) {
     const image = new Float64Array(784);
     let top = size, bottom = -1, left = size, right = -1;
@@ -65,8 +68,8 @@
       }
     }
     const clamp = (v, high) => Math.min(Math.max(v, 0), high);
-    const y = clamp(Math.floor(13.5 - rowMoment / mass + 0.5), 28 - h);
-    const x = clamp(Math.floor(13.5 - columnMoment / mass + 0.5), 28 - w);
+    const y = clamp(Math.floor(MNIST_CENTRE - rowMoment / mass + 0.5), 28 - h);
+    const x = clamp(Math.floor(MNIST_CENTRE - columnMoment / mass + 0.5), 28 - w);
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) image[(y + i) * 28 + x + j] = small[i * w + j];
     }
