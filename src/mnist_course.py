@@ -536,6 +536,30 @@ def evaluate(network, images, labels, batch_size=1000):
     return total / len(images), correct / len(images)
 
 
+def run_epochs(
+    network, optimizer, data, epochs, batch_size, rng, schedule=None, augment=None, verbose=True
+):
+    """Train for `epochs` epochs on data = (images, labels, val_images, val_labels)."""
+    images, labels, val_images, val_labels = data
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "seconds": []}
+    base_rate, seconds = optimizer.learning_rate, 0.0
+    for epoch in range(1, epochs + 1):
+        if schedule is not None:
+            optimizer.learning_rate = base_rate * schedule(epoch, epochs)
+        start = time.perf_counter()
+        epoch_images = images if augment is None else augment(images, rng)
+        loss = train_batches(network, optimizer, epoch_images, labels, batch_size, rng)
+        seconds += time.perf_counter() - start
+        val_loss, val_accuracy = evaluate(network, val_images, val_labels)
+        for key, value in zip(history, [loss, val_loss, val_accuracy, seconds], strict=True):
+            history[key].append(value)
+        if verbose:
+            helpers.log_epoch(
+                epoch, epochs, seconds, loss=loss, val_loss=val_loss, val_accuracy=val_accuracy
+            )
+    return history
+
+
 # ------------------------------------------------------------------------------
 # From notebooks/06-convolutional-network.md
 # ------------------------------------------------------------------------------
