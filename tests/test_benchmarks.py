@@ -100,7 +100,7 @@ def test_the_benchmarks_import_the_notebooks_saved_code():
         assert "mnist_course" in text and "load_notebook" not in text, script
 
 
-def test_the_cnn_learning_rate_is_the_one_notebook_06_recorded():
+def test_the_cnn_learning_rate_is_the_one_notebook_08_recorded():
     cnn = {"notebook": notebook_results.CNN}
     rate = notebook_results.chosen_cnn_learning_rate
     assert rate([{**cnn, "peak_learning_rate": 0.002}]) == 0.002

@@ -57,7 +57,7 @@ WIDE_LINES: dict[str, dict[str, str]] = {
         r"Network( +\d\.\w+ [\d.e-]+)+": "the gradient check: an error for each of six arrays",
     },
     "05-softmax-minibatches-and-adam": {
-        r".+\(lr [\d.e-]+\) +first check .+": "the optimiser race: one summary line each",
+        r".+\(rate [\d.e-]+\) +first check .+": "the optimiser race: one summary line each",
     },
     "06-take-the-97-percent-challenge": {
         r"(\d\.\d{3} +)+\d\.\d{3}": "the confidences of the 20 most confident mistakes",
