@@ -561,8 +561,13 @@ def run_epochs(
 
 
 # ------------------------------------------------------------------------------
-# From notebooks/06-convolutional-network.md
+# From notebooks/07-build-convolution-and-pooling-layers.md
 # ------------------------------------------------------------------------------
+def output_size(n, k, padding=0, stride=1):
+    """Rows (or columns) of the map of a k x k kernel on an n x n input."""
+    return (n + 2 * padding - k) // stride + 1
+
+
 def im2col(x, size, stride=1):
     """The size x size windows of an (n, height, width, channels) batch, one row per output
     position, each ordered (kernel row, kernel column, channel); and the output's (n, h, w)."""
@@ -587,6 +592,29 @@ def col2im(grad_windows, shape, stride=1):
     return grad_x
 
 
+def conv_forward(x, weights, biases, padding=0, stride=1):
+    """The convolution of x, (n, height, width, channels), with weights (size, size, channels,
+    filters), plus biases; with the im2col matrix and padded shape the backward pass needs."""
+    p = padding
+    x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))) if p else x
+    cols, (n, h, w) = im2col(x, weights.shape[0], stride)
+    out = cols @ weights.reshape(-1, weights.shape[-1])
+    out += biases  # in place: no second array of the output's size
+    return out.reshape(n, h, w, -1), cols, x.shape
+
+
+def conv_input_gradient(grad, weights, padded_shape, padding=0, stride=1):
+    """dL/d(input) of a convolution from grad = dL/d(output), (n, h, w, filters): each window's
+    gradient, grad @ weights.T offset by offset, added back by col2im; the padding cut off."""
+    n, h, w, filters = grad.shape
+    k, p = weights.shape[0], padding
+    by_offset = weights.reshape(k * k, -1, filters).transpose(0, 2, 1)  # (k*k, F, C)
+    grad_windows = (grad.reshape(-1, filters) @ by_offset).reshape(k, k, n, h, w, -1)
+    grad_x = col2im(grad_windows, padded_shape, stride)
+    height, width = padded_shape[1:3]
+    return grad_x[:, p : height - p, p : width - p]
+
+
 class Conv2D(Layer):
     """2-D convolution of (n, height, width, channels) batches, computed with im2col. Weights
     (size, size, channels_in, filters) drawn the He way, and one bias per filter."""
@@ -603,37 +631,25 @@ class Conv2D(Layer):
         dtype=np.float32,
     ):
         super().__init__()
-        std = np.sqrt(2 / (size * size * channels_in))
+        std = np.sqrt(2 / (size * size * channels_in))  # He: sqrt(2 / inputs of each output)
         weights = rng.normal(0.0, std, size=(size, size, channels_in, filters))
-        self.params["weights"] = weights.astype(dtype)
-        self.params["biases"] = np.zeros(filters, dtype=dtype)
+        self.params = {"weights": weights.astype(dtype), "biases": np.zeros(filters, dtype=dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
-        self.size, self.padding, self.stride = size, padding, stride
-        self.input_gradient = input_gradient
+        self.padding, self.stride, self.input_gradient = padding, stride, input_gradient
 
     def forward(self, x, training=False):
-        p = self.padding
-        x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))) if p else x
-        self.padded_shape = x.shape
-        self.cols, (n, h, w) = im2col(x, self.size, self.stride)
-        weights = self.params["weights"]
-        out = self.cols @ weights.reshape(-1, weights.shape[-1])
-        out += self.params["biases"]  # in place: no second array of the output's size
-        return out.reshape(n, h, w, -1)
+        weights, biases = self.params["weights"], self.params["biases"]
+        p, s = self.padding, self.stride
+        out, self.cols, self.padded_shape = conv_forward(x, weights, biases, p, s)
+        return out
 
     def backward(self, grad):
-        n, h, w, filters = grad.shape
-        k, p, weights = self.size, self.padding, self.params["weights"]
-        grad_rows = grad.reshape(-1, filters)
+        grad_rows, weights = grad.reshape(-1, grad.shape[-1]), self.params["weights"]
         self.grads["weights"] = (self.cols.T @ grad_rows).reshape(weights.shape)
         self.grads["biases"] = np.einsum("rf->f", grad_rows)  # the column sums
         if not self.input_gradient:
             return None
-        by_offset = weights.reshape(k * k, -1, filters).transpose(0, 2, 1)  # (k*k, F, C)
-        grad_windows = (grad_rows @ by_offset).reshape(k, k, n, h, w, -1)
-        grad_x = col2im(grad_windows, self.padded_shape, self.stride)
-        height, width = self.padded_shape[1:3]
-        return grad_x[:, p : height - p, p : width - p]
+        return conv_input_gradient(grad, weights, self.padded_shape, self.padding, self.stride)
 
 
 class MaxPool2D(Layer):
@@ -673,6 +689,9 @@ class Flatten(Layer):
         return grad.reshape(self.input_shape)
 
 
+# ------------------------------------------------------------------------------
+# From notebooks/08-train-a-convolutional-network.md
+# ------------------------------------------------------------------------------
 def course_network(rng, dtype=np.float32):
     """The Keras course's convolutional network, pooling before ReLU."""
     return Network(
@@ -693,7 +712,7 @@ def course_network(rng, dtype=np.float32):
 
 
 def lenet(rng, dtype=np.float32):
-    """Notebook 6's LeNet-like network: two 5x5 convolutions, 16 and 32 filters, each followed
+    """Notebook 8's LeNet-like network: two 5x5 convolutions, 16 and 32 filters, each followed
     by max pooling and ReLU, then dropout (keep 0.75) and dense layers of 128 and 10 units."""
     return Network(
         [
