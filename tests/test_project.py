@@ -92,6 +92,14 @@ def test_readme_links_every_notebook(project_root):
         assert f"](notebooks/{path.name})" in readme, f"README does not link {path.name}"
 
 
+def test_every_notebook_ends_by_linking_the_next(project_root):
+    paths = sorted((project_root / "notebooks").glob("*.md"))
+    for path, following in zip(paths, paths[1:]):
+        last_paragraph = path.read_text().rstrip().split("\n\n")[-1]
+        assert f"]({following.name})" in last_paragraph, f"{path.name} does not end linking it"
+    assert "](01-load-and-explore-mnist.md)" in paths[-1].read_text().rstrip().split("\n\n")[-1]
+
+
 @pytest.mark.parametrize("words", [[], ["-h"], ["--help"], ["help"]])
 def test_tasks_help_lists_every_command_and_exits_0(project_root, words):
     done = subprocess.run(
