@@ -94,7 +94,7 @@ def test_readme_links_every_notebook(project_root):
 
 def test_every_notebook_ends_by_linking_the_next(project_root):
     paths = sorted((project_root / "notebooks").glob("*.md"))
-    for path, following in zip(paths, paths[1:]):
+    for path, following in zip(paths, paths[1:], strict=False):
         last_paragraph = path.read_text().rstrip().split("\n\n")[-1]
         assert f"]({following.name})" in last_paragraph, f"{path.name} does not end linking it"
     assert "](01-load-and-explore-mnist.md)" in paths[-1].read_text().rstrip().split("\n\n")[-1]
