@@ -40,9 +40,9 @@ pytestmark = pytest.mark.browser
 
 # Saved after running its first code cells: the second prints the machine.
 SAVE_AFTER_RUN = "02-from-pure-python-to-numpy"
-# Notebook 1 and notebook 9 (plots, collapsed solutions, code from mnist_course) are run from top
-# to bottom in JupyterLab, when they exist; nbval runs every notebook.
-RUN_ALL = ["01-load-and-explore-mnist", "09-make-training-fast"]
+# Notebook 1 and notebook 7 (plots, collapsed solutions, code from mnist_course, and quick to run)
+# are run from top to bottom in JupyterLab, when they exist; nbval runs every notebook.
+RUN_ALL = ["01-load-and-explore-mnist", "07-build-convolution-and-pooling-layers"]
 RUN_ALL_TIMEOUT_MS = 1_800_000  # as nbval's --nbval-cell-timeout, for the whole notebook
 
 NAMES = [path.stem for path in notebook_paths()]

@@ -24,7 +24,14 @@ from urllib.parse import unquote, urlsplit
 import jupytext
 import nbformat
 import pytest
-from browser_support import ROOT, notebook_paths, require_modules, slug
+from browser_support import (
+    ROOT,
+    TIMEOUT_MS,
+    PageWatch,
+    notebook_paths,
+    require_modules,
+    slug,
+)
 from loopback import serve
 
 import tasks
@@ -144,6 +151,30 @@ def site_url(site) -> str:
         yield url
 
 
+@pytest.fixture(scope="session")
+def laptop_page(browser, site_url):
+    """Open a page at the laptop size once, watched from the start, and share it (with its
+    watch) between the tests that only read it: loading each page once saves a minute of CI."""
+    opened, contexts = {}, []
+
+    def page_at(path: str):
+        if path not in opened:
+            context = browser.new_context(viewport=SCREENS["laptop"], accept_downloads=True)
+            context.set_default_timeout(TIMEOUT_MS)
+            contexts.append(context)
+            page = context.new_page()
+            watch = PageWatch(site_url)
+            watch.attach(context, page)
+            page.goto(site_url + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            opened[path] = page, watch
+        return opened[path]
+
+    yield page_at
+    for context in contexts:
+        context.close()
+
+
 def visit(new_page, site_url: str, path: str):
     """Open a page of the site, wait until it settled, and return it with its watch."""
     page, watch = new_page(site_url)
@@ -201,8 +232,8 @@ def test_site_builds_a_page_and_downloads_for_every_notebook(site):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_without_errors(path, site, site_url, new_page, artifacts):
-    page, watch = visit(new_page, site_url, f"{path}.html")
+def test_page_renders_without_errors(path, site, site_url, laptop_page, artifacts):
+    page, watch = laptop_page(f"{path}.html")
     report = page.evaluate(PAGE_REPORT)
     page.screenshot(path=artifacts / "site" / f"{slug(path)}.png", full_page=True)
 
@@ -288,8 +319,8 @@ def test_notebook_downloads_are_the_notebook(stem, site_url, new_page, artifacts
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_notebook_page_links_to_binder_colab_and_its_source(stem, site, site_url, new_page):
-    page, _ = visit(new_page, site_url, f"notebooks/{stem}.html")
+def test_notebook_page_links_to_binder_colab_and_its_source(stem, site, laptop_page):
+    page, _ = laptop_page(f"notebooks/{stem}.html")
     owner, repo = urlsplit(REPOSITORY).path.strip("/").split("/")[:2]
 
     def href(selector: str, text: str | None = None) -> str:
@@ -406,8 +437,11 @@ def open_on_screen(new_page, site_url: str, path: str, screen: str):
 
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("path", PAGES)
-def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page, artifacts):
-    page, _ = open_on_screen(new_page, site_url, f"{path}.html", screen)
+def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page, laptop_page, artifacts):
+    if screen == "laptop":
+        page, _ = laptop_page(f"{path}.html")
+    else:
+        page, _ = open_on_screen(new_page, site_url, f"{path}.html", screen)
     report = page.evaluate(WIDTH_REPORT)
     folder = artifacts / "site" / screen
     folder.mkdir(parents=True, exist_ok=True)
@@ -420,8 +454,8 @@ def test_no_page_is_wider_than_the_screen(path, screen, site_url, new_page, arti
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_code_and_outputs_fit_the_column_on_a_laptop(stem, site_url, new_page):
-    page, _ = open_on_screen(new_page, site_url, f"notebooks/{stem}.html", "laptop")
+def test_code_and_outputs_fit_the_column_on_a_laptop(stem, laptop_page):
+    page, _ = laptop_page(f"notebooks/{stem}.html")
     wide = page.evaluate(BLOCK_REPORT)
     allowed = [re.compile(pattern) for pattern in WIDE_LINES.get(stem, {})]
     wide = [
@@ -472,11 +506,11 @@ def cached_run_seconds(stem: str) -> float:
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_notebook_page_shows_how_long_its_notebook_ran(stem, site_url, new_page):
+def test_notebook_page_shows_how_long_its_notebook_ran(stem, laptop_page):
     sys.path.insert(0, str(ROOT / "docs" / "_ext"))
     from mnist_site import duration
 
-    page, _ = visit(new_page, site_url, f"notebooks/{stem}.html")
+    page, _ = laptop_page(f"notebooks/{stem}.html")
     note = page.locator("article .mnist-run-time")
     assert note.count() == 1, f"{stem}: no line saying how long the notebook ran"
     text = note.inner_text()
