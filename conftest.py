@@ -19,6 +19,7 @@ from unittest import mock
 
 import jupytext
 import nbformat
+import nbval.kernel
 import nbval.plugin
 import pytest
 
@@ -29,6 +30,21 @@ _failed_notebooks: set[str] = set()
 
 # The paired .ipynb files are generated copies of the .md sources.
 collect_ignore_glob = ["notebooks/*.ipynb", "notebooks/.ipynb_checkpoints/*", "_build/*"]
+
+
+def execute_as_jupyterlab_does(self, cell_input, allow_stdin=None):
+    """Run a cell with ``store_history=True``, as JupyterLab does.
+
+    nbval runs cells with ``store_history=False``, and then IPython misses a cell's trailing
+    semicolon (it looks for it in the history): ``plot(...);`` would give the figure twice, once
+    as the cell's value, and the site, built from these outputs, would show it twice.
+    """
+    return self.kc.execute(
+        cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+    )
+
+
+nbval.kernel.RunningKernel.execute_cell_input = execute_as_jupyterlab_does
 
 
 class MarkdownNotebook(nbval.plugin.IPyNbFile):

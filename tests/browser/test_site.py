@@ -219,6 +219,21 @@ def shown_image_outputs(stem: str) -> int:
     return count
 
 
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_a_trailing_semicolon_hides_a_cells_value_on_the_page(stem, site):
+    # A cell ending in `plot(...);` shows its figure once: the semicolon hides the returned
+    # Figure, as in JupyterLab (conftest.py runs nbval's cells the way JupyterLab does).
+    notebook = nbformat.read(EXECUTED / "notebooks" / f"{stem}.ipynb", as_version=4)
+    shown_twice = [
+        cell.source.splitlines()[-1]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        and cell.source.rstrip().endswith(";")
+        and any(o.output_type == "execute_result" for o in cell.get("outputs", []))
+    ]
+    assert not shown_twice, f"{stem}: cells that end with ';' but show their value: {shown_twice}"
+
+
 def test_site_builds_a_page_and_downloads_for_every_notebook(site):
     assert (site / "index.html").is_file(), "no index.html at the root of the site"
     assert (site / "docs" / "index.html").is_file(), "no landing page"
