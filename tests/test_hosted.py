@@ -4,7 +4,7 @@ The first code cell of every notebook installs the project with pip when ``impor
 fails: from the repository, or from ``MNIST_PROJECT_URL`` when it is set. This test builds such
 a host: a fresh virtual environment with only NumPy, Matplotlib, requests, ipykernel and nbclient
 (from PyPI, through pip's cache) and a stand-in ``google.colab`` module, then runs notebooks 1 and
-3, converted to ``.ipynb``, from top to bottom in an empty folder outside the checkout, with
+9, converted to ``.ipynb``, from top to bottom in an empty folder outside the checkout, with
 ``MNIST_PROJECT_URL`` naming the checkout and the data from ``MNIST_MIRROR``. The project must
 come from pip (not from the checkout), the data and results land in that folder, and nothing is
 written into the checkout.
