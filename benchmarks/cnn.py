@@ -1,11 +1,11 @@
-"""CNN epochs in NumPy (notebooks 07, 08 and 10) against the same networks in PyTorch.
+"""CNN epochs in NumPy (notebooks 7, 8 and 10) against the same networks in PyTorch.
 
 Run: .venv/bin/python benchmarks/cnn.py [--quick]
 Prints seconds per epoch (measured on a slice, scaled to 60,000 images), the ratio to PyTorch and
 the FLOP bound, and writes benchmarks/results/cnn.json.
 
-Networks: ``lenet`` (the network notebook 08 trains) and ``course_network`` (the course's CNN),
-taken from ``mnist_course`` (the code notebooks 04-06 save: im2col convolution, max pooling,
+Networks: ``lenet`` (the network notebook 8 trains) and ``course_network`` (the course's CNN),
+taken from ``mnist_course`` (the code notebooks 4, 5 and 7 save: im2col convolution, max pooling,
 dropout, dense layers, Adam), and the same layers in PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``,
 ``nn.Dropout``, ``nn.Linear``, ``torch.optim.Adam``). The NumPy epochs are timed by
 ``seconds_per_step``, which notebooks/10-train-a-cnn-on-every-core.md saves: it trains a fresh
@@ -14,8 +14,8 @@ network on ``batches`` mini-batches of 128 images after one warm-up batch, with 
 core, on copies of the layers that share the weights), or, in the rows marked "micro-batches in
 turn", with 10's ``micro_batch_step`` (the same micro-batches one after the other, every core for
 each matrix product), or, in the rows marked "plain step", with the whole batch at once (the step
-of notebook 05's ``train_batches``, which notebook 08 trains with). PyTorch takes each
-batch of 128 at once, at the peak learning rate notebook 08 chose on validation (read from its
+of notebook 5's ``train_batches``, which notebook 8 trains with). PyTorch takes each
+batch of 128 at once, at the peak learning rate notebook 8 chose on validation (read from its
 recorded result; the rate does not change the work of a step), and spreads every operation over
 the cores itself. Times are scaled to an epoch of 60,000 images. PyTorch is skipped with a
 message when it is not installed.
@@ -23,7 +23,7 @@ message when it is not installed.
 The FLOP bound (the matrix products' FLOPs of an epoch at the speed of a large square float32
 product, measured in the same run) is printed for scale, not as a target.
 
-Target: the NumPy epoch of the network notebook 08 trains takes at most 1.5x PyTorch's time.
+Target: the NumPy epoch of the network notebook 8 trains takes at most 1.5x PyTorch's time.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ FULL = {"batches": 30, "repeats": 9, "matmul_size": 2048}
 QUICK = {"batches": 1, "repeats": 1, "matmul_size": 256}
 TARGET = 1.5  # NumPy's time over PyTorch's, for lenet
 IN_TURN = ", micro-batches in turn"  # the rows of 10's micro_batch_step, without threads
-PLAIN = ", plain step"  # the rows of notebook 08's train_step, the whole batch at once
+PLAIN = ", plain step"  # the rows of notebook 8's train_step, the whole batch at once
 WAYS = {"": "parallel", IN_TURN: "micro-batches", PLAIN: "plain"}  # row suffix -> 10's way
 NETWORKS = {"lenet": lenet, "course CNN": course_network}
 
@@ -77,7 +77,7 @@ def numpy_run(build, images, labels, batches: int, way: str):
 
 
 def torch_network(torch, name):
-    """Build notebook 08's ``lenet`` or ``course_network`` in PyTorch."""
+    """Build notebook 8's ``lenet`` or ``course_network`` in PyTorch."""
     nn = torch.nn
     if name == "lenet":
         return nn.Sequential(
@@ -191,13 +191,13 @@ def rows(seconds: dict, flops: dict, gflops: float) -> list[dict]:
 
 
 def targets(record: dict) -> list[dict]:
-    """Return the target of notebook 08's lenet against PyTorch's, when PyTorch is there."""
+    """Return the target of notebook 8's lenet against PyTorch's, when PyTorch is there."""
     seconds = record["seconds_per_epoch"]
     if "PyTorch lenet" not in seconds:
         return []
     return [
         common.target(
-            "NumPy CNN epoch (notebook 08's lenet) takes <= 1.5x PyTorch's time",
+            "NumPy CNN epoch (notebook 8's lenet) takes <= 1.5x PyTorch's time",
             seconds["NumPy lenet"] / seconds["PyTorch lenet"],
             TARGET,
             "time of an epoch of notebook 10's parallel_train_step / time of the same network's "

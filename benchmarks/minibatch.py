@@ -1,4 +1,4 @@
-"""Mini-batch training epochs in NumPy (notebooks 05 and 09) against the same models in PyTorch.
+"""Mini-batch training epochs in NumPy (notebooks 5 and 9) against the same models in PyTorch.
 
 Run: .venv/bin/python benchmarks/minibatch.py [--quick]
 Prints seconds per epoch, ratios, the FLOP bound and the epoch's own matrix products, and writes
@@ -9,16 +9,16 @@ Models: 784-16-10 and 784-100-10 dense ReLU networks, softmax cross-entropy, Ada
 dropout. Two NumPy versions, both the notebooks' own code, imported from ``mnist_course`` (the
 cells the notebooks mark ``# @save``):
 
-* **notebook 05**: ``dense_network``, ``Adam`` and ``train_batches`` of
-  notebooks/05-softmax-minibatches-and-adam.md, on notebook 04's layers;
-* **notebook 09**: ``flatten_parameters``, ``FlatAdam`` and ``fast_train_batches`` of
+* **notebook 5**: ``dense_network``, ``Adam`` and ``train_batches`` of
+  notebooks/05-softmax-minibatches-and-adam.md, on notebook 4's layers;
+* **notebook 9**: ``flatten_parameters``, ``FlatAdam`` and ``fast_train_batches`` of
   notebooks/09-make-training-fast.md, the same steps with every parameter a view of one flat
   array, Adam in place and each batch gathered into arrays allocated once. Before it is timed, it
-  is checked to end an epoch with weights identical to notebook 05's, bit for bit, and the same
+  is checked to end an epoch with weights identical to notebook 5's, bit for bit, and the same
   loss.
 
 The PyTorch models are the same layers (``nn.Linear``, ``nn.ReLU``, ``nn.CrossEntropyLoss``,
-``torch.optim.Adam`` with notebook 05's epsilon), fed from the same float32 array, with the same
+``torch.optim.Adam`` with notebook 5's epsilon), fed from the same float32 array, with the same
 per-batch bookkeeping (the loss). All use every core; PyTorch is skipped with a
 message when it is not installed.
 
@@ -32,7 +32,7 @@ Two yardsticks, both timed in the same run, taking their turns among the epochs:
   their shapes (``flops.dense_step_products``), done alone. "x products" is the epoch's time over
   theirs: what the rest of the step (element-wise work, Adam, Python) costs on top.
 
-Targets, for the faster NumPy version (notebook 09's): the 784-100-10 epoch takes at most half of
+Targets, for the faster NumPy version (notebook 9's): the 784-100-10 epoch takes at most half of
 PyTorch's time, and at most 2.5x the time of its own matrix products.
 
 To show where the 784-100-10 epoch's time goes, each version's Adam step on the model's 79,510
@@ -61,13 +61,13 @@ SIZES = {"784-16-10": (784, 16, 10), "784-100-10": (784, 100, 10)}
 MAIN = "784-100-10"
 BATCH = 128
 LEARNING_RATE = 1e-3
-EPS = 1e-8  # the Adam epsilon of notebook 05 (and PyTorch's default)
+EPS = 1e-8  # the Adam epsilon of notebook 5 (and PyTorch's default)
 SEED = 0
 FULL = {"samples": 60_000, "repeats": 9, "matmul_size": 2048}
 QUICK = {"samples": 1_024, "repeats": 1, "matmul_size": 256}
 TARGET_VS_TORCH = 0.5  # NumPy's time over PyTorch's
 TARGET_VS_PRODUCTS = 2.5  # the epoch's time over its own matrix products'
-VERSIONS = ("notebook 05", "notebook 09")
+VERSIONS = ("notebook 5", "notebook 9")
 MATMUL = "matrix multiply for the FLOP bound"
 
 
@@ -90,7 +90,7 @@ def numpy_epoch(version: str, sizes, x, y):
     def run():
         rng = np.random.default_rng(SEED)
         network = dense_network(list(sizes), rng)
-        if version == "notebook 05":
+        if version == "notebook 5":
             adam = Adam(network.layers, learning_rate=LEARNING_RATE, eps=EPS)
             return train_batches(network, adam, x, y, BATCH, rng), network
         optimizer = FlatAdam(*flatten_parameters(network), learning_rate=LEARNING_RATE, eps=EPS)
@@ -105,7 +105,7 @@ def weights(network) -> list:
 
 
 def same_epoch(sizes, x, y) -> bool:
-    """Whether notebook 09's epoch ends with notebook 05's loss and weights, bit for bit."""
+    """Whether notebook 9's epoch ends with notebook 5's loss and weights, bit for bit."""
     (slow, slow_net), (fast, fast_net) = (
         numpy_epoch(version, sizes, x, y)() for version in VERSIONS
     )
@@ -130,8 +130,8 @@ def adam_steps(sizes, batches: int, repeats: int) -> dict:
 
     return common.best_interleaved(
         {
-            "Adam steps only (notebook 05)": steps(adam.step),
-            "Adam steps only (notebook 09)": steps(flat_adam.step),
+            "Adam steps only (notebook 5)": steps(adam.step),
+            "Adam steps only (notebook 9)": steps(flat_adam.step),
         },
         repeats,
     )
@@ -164,7 +164,7 @@ def torch_epoch(torch, sizes, x, y):
 
 
 def measure(sizes: dict) -> dict:
-    """Check notebook 09's epoch, then time every model, its products and the FLOP bound."""
+    """Check notebook 9's epoch, then time every model, its products and the FLOP bound."""
     x_train, y_train, _, _ = common.load_data()
     x = x_train[: sizes["samples"]].astype(np.float32) / np.float32(255)
     y = y_train[: sizes["samples"]].astype(np.intp)
@@ -234,23 +234,23 @@ def rows(seconds: dict, gflops: float, samples: int) -> list[dict]:
 
 
 def targets(record: dict) -> list[dict]:
-    """Return notebook 09's targets: notebook 05's weights, against PyTorch and its products."""
+    """Return notebook 9's targets: notebook 5's weights, against PyTorch and its products."""
     seconds = record["seconds"]
-    fast = seconds[numpy_key(MAIN, "notebook 09")]
+    fast = seconds[numpy_key(MAIN, "notebook 9")]
     found = [
         common.target(
-            "notebook 09's epoch ends with notebook 05's weights, bit for bit (1 = yes)",
+            "notebook 9's epoch ends with notebook 5's weights, bit for bit (1 = yes)",
             float(record["same_as_notebook_05"]),
             1.0,
-            "1 when fast_train_batches and FlatAdam end an epoch with notebook 05's loss and "
+            "1 when fast_train_batches and FlatAdam end an epoch with notebook 5's loss and "
             "weights, bit for bit",
             at_least=True,
         ),
         common.target(
-            f"NumPy {MAIN} epoch (notebook 09) takes <= 2.5x its own matrix products' time",
+            f"NumPy {MAIN} epoch (notebook 9) takes <= 2.5x its own matrix products' time",
             fast / seconds[products_key(MAIN)],
             TARGET_VS_PRODUCTS,
-            "time of notebook 09's epoch / time of the same epoch's matrix products alone, at "
+            "time of notebook 9's epoch / time of the same epoch's matrix products alone, at "
             "their shapes (batches of 128), same run: what the element-wise work, Adam and "
             "Python add to the products; it measures the code, not the processor",
         ),
@@ -259,10 +259,10 @@ def targets(record: dict) -> list[dict]:
         found.insert(
             1,
             common.target(
-                f"NumPy {MAIN} epoch (notebook 09) takes <= 0.5x PyTorch's time",
+                f"NumPy {MAIN} epoch (notebook 9) takes <= 0.5x PyTorch's time",
                 fast / seconds[f"PyTorch {MAIN}"],
                 TARGET_VS_TORCH,
-                "time of notebook 09's epoch / time of the same model's epoch in PyTorch on the "
+                "time of notebook 9's epoch / time of the same model's epoch in PyTorch on the "
                 "CPU, same threads, same run: at most 0.5 means at least 2x faster",
             ),
         )

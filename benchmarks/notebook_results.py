@@ -2,7 +2,7 @@
 
 The benchmarks time the notebooks' own code, never a copy: they import it from ``mnist_course``
 (the cells marked ``# @save``), so a missing name stops a benchmark with an ImportError. A figure
-a notebook chooses while it runs (notebook 08's learning rate) is read from the result the
+a notebook chooses while it runs (notebook 8's learning rate) is read from the result the
 notebook recorded in ``results/``: :func:`chosen_cnn_learning_rate`.
 """
 
@@ -15,7 +15,7 @@ import helpers
 CORE = "03-deep-learning-on-mnist"
 CNN = "08-train-a-convolutional-network"
 
-#: the key of notebook 08's result that holds the peak learning rate it chose
+#: the key of notebook 8's result that holds the peak learning rate it chose
 CNN_RATE_KEY = "peak_learning_rate"
 
 
@@ -24,7 +24,7 @@ class NotebookResultMissing(LookupError):  # noqa: N818 (reads as what happened)
 
 
 def chosen_cnn_learning_rate(results: list[dict] | None = None) -> float:
-    """Return the peak learning rate notebook 08 chose on validation, from its recorded result.
+    """Return the peak learning rate notebook 8 chose on validation, from its recorded result.
 
     Read from ``results/08-train-a-convolutional-network--*.json``: the ``peak_learning_rate``
     key, or, in a result recorded before the notebook wrote that key, the rate its ``optimizer``

@@ -147,7 +147,7 @@ def targets(record: dict) -> list[dict]:
             "notebook 9's fast per-sample loop takes <= 1/2 of notebook 3's readable loop's time",
             seconds[FAST] / seconds[CORE],
             TARGET_TIME,
-            "time of notebook 09's fast_epoch / time of notebook 03's train_epoch, the same math "
+            "time of notebook 9's fast_epoch / time of notebook 3's train_epoch, the same math "
             "on the same images from the same start, one BLAS thread, measured in the same run: "
             "at most 1/2 means at least 2x faster",
         ),

@@ -1,9 +1,9 @@
-"""Pure Python against NumPy for the single-layer network of notebook 02.
+"""Pure Python against NumPy for the single-layer network of notebook 2.
 
 Run: .venv/bin/python benchmarks/pure_python.py [--quick]
 Prints microseconds per training image and writes benchmarks/results/pure_python.json.
 
-Both ``train_pure`` (lists of lists) and ``train_numpy`` (a (784, 10) array) are notebook 02's
+Both ``train_pure`` (lists of lists) and ``train_numpy`` (a (784, 10) array) are notebook 2's
 own (from ``mnist_course``), trained with the source's learning rate on raw pixel values for one
 epoch, with one BLAS thread, from zero weights (the work of a step does not depend on the start).
 The pure Python loop is slow, so it gets fewer images; the figure compared is the time per image.
@@ -23,7 +23,7 @@ NAME = "pure_python"
 FULL = {"pure_samples": 300, "numpy_samples": 3_000, "repeats": 3}
 QUICK = {"pure_samples": 20, "numpy_samples": 100, "repeats": 1}
 PURE, NUMPY = "pure Python", "NumPy"
-#: The source's learning rate (notebook 02 uses it too); the time of a step does not depend on it.
+#: The source's learning rate (notebook 2 uses it too); the time of a step does not depend on it.
 LEARNING_RATE = 1e-7
 
 

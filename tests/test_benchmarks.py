@@ -65,7 +65,7 @@ def test_ratios_point_one_way(quick_run):
     out, _ = quick_run
     minibatch = json.loads((out / "minibatch.json").read_text())
     seconds = minibatch["seconds"]
-    row = next(r for r in minibatch["rows"] if r["run"] == "NumPy 784-100-10 (notebook 09)")
+    row = next(r for r in minibatch["rows"] if r["run"] == "NumPy 784-100-10 (notebook 9)")
     products = seconds["matrix products of a 784-100-10 epoch"]
     assert row["times_products"] == pytest.approx(row["seconds"] / products)
     per_sample = json.loads((out / "per_sample.json").read_text())
@@ -77,7 +77,7 @@ def test_ratios_point_one_way(quick_run):
 def test_quick_results_make_a_table(quick_run):
     out, _ = quick_run
     table = report.benchmark_table(out)
-    assert "| minibatch | NumPy 784-100-10 (notebook 09) |" in table
+    assert "| minibatch | NumPy 784-100-10 (notebook 9) |" in table
     assert "x its matrix products" in table and "quick run" in table
 
 
@@ -142,7 +142,7 @@ def test_benchmark_table_lists_runs_targets_and_machine(tmp_path):
 def test_benchmark_table_reads_the_layout_before_one_direction(tmp_path):
     # Before: speed-ups for per_sample, and minibatch's vs_torch was PyTorch's time over NumPy's.
     (tmp_path / "summary.json").write_text(json.dumps({**MACHINE, "targets": []}))
-    old = {"run": "NumPy 784-100-10 (notebook 09)", "seconds": 0.1, "vs_torch": 2.0}
+    old = {"run": "NumPy 784-100-10 (notebook 9)", "seconds": 0.1, "vs_torch": 2.0}
     minibatch = {**MACHINE, "rows": [{**old, "times_bound": 3.0}]}
     (tmp_path / "minibatch.json").write_text(json.dumps(minibatch))
     fast = {"loop": "fast", "us_per_sample": 1.0, "speedup_vs_source": 4}
