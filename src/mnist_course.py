@@ -561,6 +561,15 @@ def run_epochs(
 
 
 # ------------------------------------------------------------------------------
+# From notebooks/06-take-the-97-percent-challenge.md
+# ------------------------------------------------------------------------------
+def cosine(epoch, epochs):
+    """Learning-rate factor of epoch (or step) `epoch` of `epochs`, counted from 1: from 1 in the
+    first down along a half cosine."""
+    return 0.5 * (1 + np.cos(np.pi * (epoch - 1) / epochs))
+
+
+# ------------------------------------------------------------------------------
 # From notebooks/07-build-convolution-and-pooling-layers.md
 # ------------------------------------------------------------------------------
 def output_size(n, k, padding=0, stride=1):
