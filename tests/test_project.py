@@ -163,3 +163,42 @@ def test_each_exercise_has_a_stub_a_hint_a_collapsed_solution_and_a_check(projec
             f"{name}: the code cell after a solution is not its check:\n{after.source}"
         )
         assert "helpers.compare(" in after.source, f"{name}: a check that compares nothing"
+
+
+#: The pace at which the course estimates reading time: words of a notebook's Markdown cells a
+#: minute, its code, outputs and figures read along. A careful pace for a tutorial with code and
+#: maths (reviewers' estimates for notebooks 5 to 8 came to 65-80). A class is about 90 minutes.
+READING_WORDS_PER_MINUTE = 80
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
+def test_each_notebook_states_its_reading_and_run_time_at_the_top(project_root, name):
+    sys.path.insert(0, str(project_root / "docs" / "_ext"))
+    from mnist_site import TIMES  # the landing page lists the times it finds with it
+
+    cells = jupytext.read(project_root / "notebooks" / f"{name}.md").cells
+    text = [c.source for c in cells if c.cell_type == "markdown"]
+    top = "\n".join(text).split("## What you'll do")[0]
+    stated = TIMES.search(" ".join(top.split()))
+    assert stated, f"{name}: no '**Reading time:** about R minutes, and E more ...' above its plan"
+    assert "s under the tests" in top[top.index("**Run time:**") :].replace("\n", " ")
+    reading, exercises, run = (int(stated[k]) for k in ("reading", "exercises", "run"))
+    words = sum(len(re.findall(r"\w+", source)) for source in text)
+    estimate = words / READING_WORDS_PER_MINUTE
+    assert abs(reading - estimate) <= 5, f"{name}: {words} words read in {estimate:.0f} min"
+    assert reading + exercises <= 95, f"{name}: {reading} + {exercises} min is not one session"
+    assert run <= 60, f"{name}: runs for {run} s, more than a minute"
+
+
+#: The longest code cell a laptop screen shows whole: JupyterLab at 1280x800 shows about 36 lines.
+MAX_CELL_LINES = 36
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
+def test_every_code_cell_fits_on_a_laptop_screen(project_root, name):
+    cells = jupytext.read(project_root / "notebooks" / f"{name}.md").cells
+    for cell in cells:
+        lines = cell.source.splitlines()
+        assert cell.cell_type != "code" or len(lines) <= MAX_CELL_LINES, (
+            f"{name}: a cell of {len(lines)} lines, starting {lines[0]!r}"
+        )

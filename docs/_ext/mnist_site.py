@@ -64,6 +64,22 @@ def notebook_summary(path: Path) -> tuple[str, str]:
     return lines[title_at][2:].strip(), (first.group(1) if first else text)
 
 
+#: How a notebook states its times at its top (tests/test_project.py checks that each does).
+TIMES = re.compile(
+    r"\*\*Reading time:\*\* about (?P<reading>\d+) minutes, and (?P<exercises>\d+) more for the "
+    r"exercises\. \*\*Run time:\*\* (?P<run>\d+) s"
+)
+
+
+def notebook_times(path: Path) -> str:
+    """Return "About N minutes ...; S s to run." from a notebook's top, or "" if it states none."""
+    stated = TIMES.search(" ".join(path.read_text(encoding="utf-8").split()))
+    if stated is None:
+        return ""
+    minutes = int(stated["reading"]) + int(stated["exercises"])
+    return f" *About {minutes} minutes with its exercises; {stated['run']} s to run.*"
+
+
 def learning_path(root: Path) -> str:
     """Return a numbered Markdown list of the notebooks, linked from docs/index.md."""
     items = []
@@ -71,7 +87,8 @@ def learning_path(root: Path) -> str:
         title, sentence = notebook_summary(path)
         # A link in the sentence is relative to notebooks/; the landing page lies in docs/.
         sentence = re.sub(r"\]\((?!https?:|#|/)([^)]+)\)", r"](../notebooks/\1)", sentence)
-        items.append(f"1. **[{title}](../notebooks/{path.name})**: {sentence}")
+        link = f"**[{title}](../notebooks/{path.name})**"
+        items.append(f"1. {link}: {sentence}{notebook_times(path)}")
     return "\n".join(items) if items else "No notebook is published yet."
 
 

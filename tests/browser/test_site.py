@@ -286,6 +286,9 @@ def test_landing_page_lists_every_notebook_and_every_result(site_url, new_page, 
     links = page.locator("#the-learning-path ol > li strong > a").all()  # titles
     hrefs = [urlsplit(a.get_attribute("href")).path for a in links]
     assert [Path(h).stem for h in hrefs] == NOTEBOOKS
+    items = page.locator("#the-learning-path ol > li").all_inner_texts()
+    # each with its session length and run time, as its notebook states them at its top
+    assert all(re.search(r"About \d+ minutes with its exercises; \d+ s to run\.", i) for i in items)
 
     results = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("*.json"))]
     section = page.locator("#results")
