@@ -1996,8 +1996,8 @@ def compare(
     -------
     bool
         Whether the answer is right. A right answer prints one line saying so (with the worst
-        relative error); a wrong one prints what is wrong to stderr (JupyterLab shows it in red)
-        and the notebook goes on.
+        relative error, or the largest difference when the reference is all 0); a wrong one
+        prints what is wrong to stderr (JupyterLab shows it in red) and the notebook goes on.
 
     Raises
     ------
@@ -2028,12 +2028,14 @@ def compare(
             scale = np.maximum(np.abs(got64), np.abs(wanted64))
             relative = np.where(error == 0, 0.0, error / np.maximum(scale, 1e-300))
             wrong = error > atol + rtol * np.abs(np.nan_to_num(wanted64))
-            worst_relative = float(relative.max()) if relative.size else 0.0
             if not wrong.any():
-                print(
-                    f"Right: {name} matches the reference (worst relative error "
-                    f"{worst_relative:.1e})"
-                )
+                # A relative error means nothing where the reference is 0: say the difference.
+                nonzero = wanted64 != 0
+                if nonzero.any():
+                    detail = f"worst relative error {relative[nonzero].max():.1e}"
+                else:
+                    detail = f"largest difference {error.max() if error.size else 0.0:.1e}"
+                print(f"Right: {name} matches the reference ({detail})")
                 return True
             at = np.unravel_index(np.argmax(np.where(wrong, error, -1.0)), wrong.shape)
             where = f" at index {tuple(int(i) for i in at)}" if got.ndim else ""

@@ -70,6 +70,16 @@ def test_compare_accepts_a_right_answer_and_a_beaten_figure(monkeypatch, capsys)
     assert capsys.readouterr().out.count("Right:") == 2
 
 
+def test_compare_gives_a_relative_error_only_where_the_reference_is_not_0(capsys):
+    assert helpers.compare([2e-10, 0.0], [0.0, 0.0], "error", atol=1e-7)
+    assert helpers.compare([1e-12, 2.0 + 2e-9], [0.0, 2.0], "f(x)")
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Right: error matches the reference (largest difference 2.0e-10)",
+        "Right: f(x) matches the reference (worst relative error 1.0e-09)",
+    ]
+
+
 def test_compare_raises_in_strict_mode(monkeypatch):
     monkeypatch.setenv("MNIST_STRICT_CHECKS", "1")
     with pytest.raises(helpers.ClaimError, match="does not beat 0.92"):
