@@ -288,23 +288,33 @@ def notebook_page(lab, new_page, artifacts):
 
 @pytest.fixture
 def restored():
-    """Put back the files of the notebooks named to it (.md, .ipynb, checkpoints) after a test."""
+    """Put back the files of the notebooks named to it (.md, .ipynb, checkpoints) after a test.
+
+    Their modification times too: Jupytext refuses to open a .md whose paired .ipynb is newer and
+    holds other cells, so an .ipynb put back with a new time would block the next opening.
+    """
     folder = ROOT / "notebooks"
-    kept: dict[Path, bytes | None] = {}
+    kept: dict[Path, tuple[bytes, int, int] | None] = {}
     had_checkpoints = (folder / ".ipynb_checkpoints").exists()
 
     def keep(name: str) -> None:
         for path in (folder / f"{name}.md", folder / f"{name}.ipynb"):
-            kept[path] = path.read_bytes() if path.exists() else None
+            if path.exists():
+                kept[path] = (path.read_bytes(), path.stat().st_atime_ns, path.stat().st_mtime_ns)
+            else:
+                kept[path] = None
 
     try:
         yield keep
     finally:
-        for path, content in kept.items():
-            if content is None:
+        for path, was in kept.items():
+            if was is None:
                 path.unlink(missing_ok=True)
-            elif not path.exists() or path.read_bytes() != content:
+                continue
+            content, accessed, modified = was
+            if not path.exists() or path.read_bytes() != content:
                 path.write_bytes(content)
+            os.utime(path, ns=(accessed, modified))
         if not had_checkpoints:
             shutil.rmtree(folder / ".ipynb_checkpoints", ignore_errors=True)
 
