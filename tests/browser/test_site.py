@@ -2,8 +2,8 @@
 
 The build is the one of ``python3 tasks.py docs`` (every notebook executed, warnings are
 errors), made once per test session into ``_build/html``; its log is kept in
-``test-artifacts/sphinx-build.log`` and a screenshot of every page in ``test-artifacts/site/``,
-also as a laptop (1280x800) and a phone (390x844) show it, in ``test-artifacts/site/<size>/``.
+``test-artifacts/sphinx-build.log`` and a screenshot of every page as a laptop (1280x800) and a
+phone (390x844) show it, in ``test-artifacts/site/<size>/``.
 ``MNIST_REUSE_SITE=1`` tests the site already in ``_build/html`` instead of building it again
 (for work on the layout; a change of a notebook or of ``docs/`` needs a build).
 """
@@ -247,10 +247,9 @@ def test_site_builds_a_page_and_downloads_for_every_notebook(site):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_without_errors(path, site, site_url, laptop_page, artifacts):
+def test_page_renders_without_errors(path, site, site_url, laptop_page):
     page, watch = laptop_page(f"{path}.html")
-    report = page.evaluate(PAGE_REPORT)
-    page.screenshot(path=artifacts / "site" / f"{slug(path)}.png", full_page=True)
+    report = page.evaluate(PAGE_REPORT)  # its screenshot: test_no_page_is_wider_than_the_screen
 
     assert not watch.problems(), f"{path}: {json.dumps(watch.problems(), indent=2)}"
     assert report["mathjax"] != "MathJax did not load", path
