@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jupytext
@@ -87,7 +88,10 @@ def learners_runs(student_copy) -> dict:
         runs = [run_to_first_check(student_copy, n, env, slots) for n in NOTEBOOKS_WITH_EXERCISES]
         return await asyncio.gather(*runs, return_exceptions=True)
 
-    return dict(zip(NOTEBOOKS_WITH_EXERCISES, asyncio.run(run_all()), strict=True))
+    # In a thread of its own: the browser tests' Playwright may keep a loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        runs = thread.submit(lambda: asyncio.run(run_all())).result()
+    return dict(zip(NOTEBOOKS_WITH_EXERCISES, runs, strict=True))
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS_WITH_EXERCISES)
